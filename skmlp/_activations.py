@@ -1,0 +1,97 @@
+"""Activation functions, their derivatives and the output link functions.
+
+Every function works in place on a float array and knows nothing of estimators.
+Hidden-layer derivatives are written in terms of the activation ``A = phi(Z)``,
+not of ``Z``, so the forward pass can overwrite ``Z`` with ``A`` and the
+backward pass still has everything it needs.
+"""
+
+import numpy as np
+
+
+def identity(Z):
+    """Identity activation ``phi(z) = z``; leaves ``Z`` unchanged."""
+    return Z
+
+
+def logistic(Z):
+    """Logistic sigmoid ``phi(z) = 1 / (1 + exp(-z))``, in place.
+
+    Computed as ``(1 + tanh(z / 2)) / 2``, which is exact and never overflows.
+    """
+    Z *= 0.5
+    np.tanh(Z, out=Z)
+    Z += 1.0
+    Z *= 0.5
+    return Z
+
+
+def tanh(Z):
+    """Hyperbolic tangent ``phi(z) = tanh(z)``, in place."""
+    return np.tanh(Z, out=Z)
+
+
+def relu(Z):
+    """Rectified linear unit ``phi(z) = max(z, 0)``, in place."""
+    return np.maximum(Z, 0, out=Z)
+
+
+def softmax(Z):
+    """Row-wise softmax ``p_k = exp(z_k) / sum_j exp(z_j)``, in place.
+
+    The row maximum is subtracted first so that no exponential overflows.
+    """
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+    return Z
+
+
+def log_softmax(Z):
+    """Row-wise ``log softmax(z)_k = z_k - logsumexp(z)``, in place; always finite."""
+    Z -= Z.max(axis=1, keepdims=True)
+    Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
+    return Z
+
+
+def log_logistic(Z):
+    """``log(sigmoid(z)) = -log(1 + exp(-z))``, in place; always finite."""
+    return np.negative(np.logaddexp(0, -Z, out=Z), out=Z)
+
+
+def inplace_identity_derivative(A, delta):
+    """Identity: ``phi'(z) = 1``, so ``delta`` is left unchanged."""
+
+
+def inplace_logistic_derivative(A, delta):
+    """Logistic: ``phi'(z) = a (1 - a)``; multiplies ``delta`` by it in place."""
+    delta *= A
+    delta *= 1.0 - A
+
+
+def inplace_tanh_derivative(A, delta):
+    """Tanh: ``phi'(z) = 1 - a^2``; multiplies ``delta`` by it in place."""
+    delta *= 1.0 - A**2
+
+
+def inplace_relu_derivative(A, delta):
+    """ReLU: ``phi'(z) = 1 if a > 0 else 0``; zeroes ``delta`` where ``a == 0``."""
+    delta[A <= 0] = 0
+
+
+ACTIVATIONS = {
+    "identity": identity,
+    "logistic": logistic,
+    "tanh": tanh,
+    "relu": relu,
+    "softmax": softmax,
+}
+
+LOG_ACTIVATIONS = {"softmax": log_softmax, "logistic": log_logistic}
+
+DERIVATIVES = {
+    "identity": inplace_identity_derivative,
+    "logistic": inplace_logistic_derivative,
+    "tanh": inplace_tanh_derivative,
+    "relu": inplace_relu_derivative,
+}

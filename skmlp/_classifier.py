@@ -1,0 +1,739 @@
+"""FromScratchMLPClassifier: the scikit-learn facade over the NumPy core."""
+
+import math
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state, column_or_1d
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._activations import ACTIVATIONS, LOG_ACTIVATIONS
+from ._initializers import glorot_uniform
+from ._network import forward
+from ._optimizers import OPTIMIZERS
+from ._training import DivergenceError, Plateau, train_epochs
+
+
+class _SolverOptions(StrOptions):
+    """The solvers we have, saying that 'lbfgs' is not one of them yet."""
+
+    def __str__(self):
+        return f"{super().__str__()} ('lbfgs' is not implemented yet)"
+
+
+# How each kind of target is encoded for training and decoded from the logits.
+# "single": one class; "binary": two classes, one logistic output; "multiclass":
+# softmax over the classes; "multilabel": an indicator matrix, one logistic per label.
+def _one_hot(class_idx, n_classes, dtype):
+    Y = np.zeros((class_idx.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(class_idx.shape[0]), class_idx] = 1
+    return Y
+
+
+_ENCODE = {
+    "single": lambda idx, n, dtype: np.ones((idx.shape[0], 1), dtype=dtype),
+    "binary": lambda idx, n, dtype: (idx == 1).astype(dtype)[:, np.newaxis],
+    "multiclass": _one_hot,
+}
+
+_PREDICT_INDEX = {
+    "single": lambda Z: np.zeros(Z.shape[0], dtype=np.intp),
+    "binary": lambda Z: (Z[:, 0] > 0).astype(np.intp),
+    "multiclass": lambda Z: Z.argmax(axis=1),
+}
+
+
+def _binary_columns(Z, function):
+    return np.hstack([function(-Z), function(Z.copy())])
+
+
+_PROBA = {
+    "single": lambda Z: np.ones_like(Z),
+    "binary": lambda Z: _binary_columns(Z, ACTIVATIONS["logistic"]),
+    "multiclass": ACTIVATIONS["softmax"],
+    "multilabel": ACTIVATIONS["logistic"],
+}
+
+_LOG_PROBA = {
+    "single": np.zeros_like,
+    "binary": lambda Z: _binary_columns(Z, LOG_ACTIVATIONS["logistic"]),
+    "multiclass": LOG_ACTIVATIONS["softmax"],
+    "multilabel": LOG_ACTIVATIONS["logistic"],
+}
+
+
+def _target_kind(n_classes):
+    """The kind of a target with ``n_classes`` classes (not multilabel)."""
+    return {1: "single", 2: "binary"}.get(n_classes, "multiclass")
+
+
+# Early stopping needs at least this many validation samples to be meaningful.
+_MIN_VALIDATION_SAMPLES = 10
+
+_OUT_ACTIVATION = {
+    "single": "logistic",
+    "binary": "logistic",
+    "multiclass": "softmax",
+    "multilabel": "logistic",
+}
+
+
+class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-layer perceptron classifier trained by our own NumPy backprop.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
+    the same parameters, defaults, methods and fitted attributes, with these
+    differences where scikit-learn's estimator is wrong:
+
+    - ``predict_log_proba`` uses a log-softmax / log-sigmoid of the logits, so it
+      is finite even for very confident networks;
+    - a single-class ``y`` predicts that class and ``predict_proba`` has exactly
+      ``len(classes_)`` columns;
+    - with ``early_stopping=True``, data too small to split trains without a
+      validation set (with a warning), and ``partial_fit`` trains on the given
+      batch (early stopping applies to ``fit``);
+    - training that diverges stops at once with a ``ValueError`` and keeps the
+      weights of the last finite epoch;
+    - a ``partial_fit`` call that fails validation leaves the model unchanged.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation function of the hidden layers.
+
+    solver : {'sgd', 'adam'}, default='adam'
+        The optimizer: mini-batch stochastic gradient descent with momentum,
+        or Adam. ('lbfgs' is not implemented yet.)
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weights (not the biases), divided by
+        the sum of the sample weights of the batch when added to the loss.
+
+    batch_size : int or 'auto', default='auto'
+        Size of the mini-batches; 'auto' means ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Learning-rate schedule of ``solver='sgd'``: constant; divided by
+        ``t ** power_t`` after each epoch (``t`` samples seen); or divided by 5
+        each time ``n_iter_no_change`` epochs fail to improve by ``tol``.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples before each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weight initialization, the validation split and the shuffles.
+        Pass an int for reproducible results.
+
+    tol : float, default=1e-4
+        Training stops when the loss (or the validation score with early
+        stopping) fails to improve by ``tol`` for ``n_iter_no_change`` epochs.
+
+    verbose : bool, default=False
+        Whether to print one line of progress per epoch.
+
+    warm_start : bool, default=False
+        Whether ``fit`` continues from the previous solution.
+
+    momentum : float, default=0.9
+        Momentum of ``solver='sgd'``, in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether ``solver='sgd'`` uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Whether ``fit`` holds out a stratified ``validation_fraction`` of the
+        data and stops when the validation accuracy stops improving; the
+        weights of the best epoch are restored at the end.
+
+    validation_fraction : float, default=0.1
+        The fraction of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first moment estimates, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Adam's numerical stability constant.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement by ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of ``solver='lbfgs'`` (kept for
+        compatibility; unused by the stochastic solvers).
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (for multilabel targets, ``arange(n_labels)``).
+
+    loss_ : float
+        The training loss of the last epoch.
+
+    best_loss_ : float or None
+        The lowest training loss seen; None when ``fit`` used early stopping.
+
+    loss_curve_ : list of float
+        The training loss of each epoch.
+
+    validation_scores_ : list of float or None
+        The validation accuracy of each epoch when ``fit`` used early stopping,
+        else None.
+
+    best_validation_score_ : float or None
+        The best validation accuracy when ``fit`` used early stopping, else None.
+
+    t_ : int
+        The number of training samples seen.
+
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        The weight matrix of each layer.
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        The bias vector of each layer.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`; defined only when `X` has
+        feature names that are all strings.
+
+    n_iter_ : int
+        The number of epochs run by the last ``fit`` (cumulative over
+        ``partial_fit`` calls).
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of output units.
+
+    out_activation_ : str
+        Name of the output activation ('softmax' or 'logistic').
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : scikit-learn's estimator.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skmlp import FromScratchMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = FromScratchMLPClassifier(max_iter=500, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> round(clf.score(X, y), 1)
+    0.9
+    """
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [_SolverOptions({"sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to the data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data; float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a label-indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, classes=None, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for one epoch on the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a label-indicator matrix for multilabel targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes over all calls; required on the first call, and
+            ``y`` may hold only some of them.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
+
+    def _fit(self, X, y, sample_weight, classes, incremental):
+        first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        hidden_layer_sizes = self._check_hidden_layer_sizes(first_pass)
+        dtype = (np.float64, np.float32) if first_pass else self.coefs_[0].dtype
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=dtype,
+            multi_output=True,
+            reset=first_pass,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+        target_kind, all_classes = self._check_targets(
+            y, classes, first_pass, incremental
+        )
+        Y = self._encode(y, target_kind, all_classes, X.dtype)
+
+        # Everything is validated: from here on the estimator changes.
+        random_state = check_random_state(self.random_state)
+        if first_pass:
+            self.classes_ = all_classes
+            self._target_kind = target_kind
+            self._initialize(X, Y, hidden_layer_sizes, random_state)
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._make_optimizer()
+        self._run(X, y, Y, sample_weight, random_state, incremental)
+        return self
+
+    def _check_hidden_layer_sizes(self, first_pass):
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
+        if sizes.ndim != 1 or not all(
+            isinstance(size, Integral) and size > 0 for size in sizes
+        ):
+            raise ValueError(
+                "hidden_layer_sizes must be a positive integer or a sequence of "
+                f"positive integers, got {self.hidden_layer_sizes!r}."
+            )
+        sizes = [int(size) for size in sizes]
+        if not first_pass and sizes != [W.shape[1] for W in self.coefs_[:-1]]:
+            raise ValueError(
+                f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
+                f"fitted network's {[W.shape[1] for W in self.coefs_[:-1]]}; set "
+                "warm_start=False (or call fit) to train a new network."
+            )
+        return sizes
+
+    def _check_targets(self, y, classes, first_pass, incremental):
+        """Return the target kind and the classes, or raise before any change."""
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type == "multiclass-multioutput":
+            raise ValueError(
+                "Multiclass-multioutput targets are not supported: pass one label "
+                "per sample, or a 0/1 label-indicator matrix for multilabel targets."
+            )
+        multilabel = y_type == "multilabel-indicator"
+        if first_pass and incremental and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit; "
+                "e.g. classes=np.unique(y_all)."
+            )
+        labels = np.arange(y.shape[1]) if multilabel else np.unique(y)
+        candidate = labels if multilabel or classes is None else np.unique(classes)
+        all_classes = candidate if first_pass else self.classes_
+        # A warm-started fit needs exactly the fitted classes, partial_fit a subset.
+        must_match = multilabel or classes is not None or not incremental
+        if must_match and not np.array_equal(candidate, all_classes):
+            raise ValueError(
+                f"The classes {candidate!r} differ from the classes_ of the fitted "
+                f"model, {all_classes!r}; refit with warm_start=False to change them."
+            )
+        if np.setdiff1d(labels, all_classes).size:
+            raise ValueError(
+                f"y has labels {np.setdiff1d(labels, all_classes)!r} that are not "
+                f"in classes_ {all_classes!r}; pass every class in `classes` on the "
+                "first call to partial_fit."
+            )
+        kind = "multilabel" if multilabel else _target_kind(len(all_classes))
+        if not first_pass and kind != self._target_kind:
+            raise ValueError(
+                f"y is a {kind} target but the model was fitted on a "
+                f"{self._target_kind} target; refit with warm_start=False."
+            )
+        return kind, all_classes
+
+    def _encode(self, y, target_kind, classes, dtype):
+        if target_kind == "multilabel":
+            return y.astype(dtype)
+        return _ENCODE[target_kind](np.searchsorted(classes, y), len(classes), dtype)
+
+    def _initialize(self, X, Y, hidden_layer_sizes, random_state):
+        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
+        self.n_outputs_ = Y.shape[1]
+        self.n_layers_ = len(layer_units)
+        self.out_activation_ = _OUT_ACTIVATION[self._target_kind]
+        self.coefs_, self.intercepts_ = glorot_uniform(
+            layer_units, self.activation, random_state, X.dtype
+        )
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.best_loss_ = np.inf
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self._no_improvement_count = 0
+
+    def _make_optimizer(self):
+        params = self.coefs_ + self.intercepts_
+        settings = {
+            "sgd": dict(
+                learning_rate=self.learning_rate,
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum,
+                power_t=self.power_t,
+            ),
+            "adam": dict(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon),
+        }[self.solver]
+        return OPTIMIZERS[self.solver](
+            params, learning_rate_init=self.learning_rate_init, **settings
+        )
+
+    def _validation_split(self, X, y, Y, sample_weight, random_state):
+        """Split off the validation set, or return None when the data is too small."""
+        n_samples = X.shape[0]
+        n_val = math.ceil(self.validation_fraction * n_samples)
+        if self._target_kind == "multilabel":
+            stratify, class_counts = None, np.array([n_samples])
+        else:
+            stratify, class_counts = y, np.unique(y, return_counts=True)[1]
+        n_classes = class_counts.size
+        if (
+            n_val < max(_MIN_VALIDATION_SAMPLES, n_classes)
+            or n_samples - n_val < n_classes
+            or class_counts.min() < 2
+        ):
+            warnings.warn(
+                f"early_stopping=True, but a validation_fraction of "
+                f"{self.validation_fraction} of {n_samples} samples is too small "
+                f"to score on (at least {_MIN_VALIDATION_SAMPLES} samples and two "
+                "per class are needed); training without early stopping. Use more "
+                "data or a larger validation_fraction.",
+                UserWarning,
+            )
+            return None
+        arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
+        split = train_test_split(
+            *arrays, test_size=n_val, random_state=random_state, stratify=stratify
+        )
+        train, val = split[0::2], split[1::2]
+        if sample_weight is None:
+            train, val = train + [None], val + [None]
+        return train, val
+
+    def _run(self, X, y, Y, sample_weight, random_state, incremental):
+        validation = None
+        if self.early_stopping and not incremental:
+            validation = self._validation_split(X, y, Y, sample_weight, random_state)
+        if validation is not None:
+            (X, _, Y, sample_weight), (X_val, y_val, _, sample_weight_val) = validation
+
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn(
+                    f"Got batch_size={self.batch_size} larger than the {n_samples} "
+                    "training samples; it is clipped to the number of samples."
+                )
+            batch_size = min(self.batch_size, n_samples)
+
+        if not incremental:
+            self.n_iter_ = 0
+            self._no_improvement_count = 0
+            self.best_loss_ = None if validation is not None else np.inf
+            self.validation_scores_ = [] if validation is not None else None
+            self.best_validation_score_ = -np.inf if validation is not None else None
+        if validation is not None:
+            plateau = Plateau(self.tol, -np.inf)
+            best_params = None
+        else:
+            best_loss = np.inf if self.best_loss_ is None else self.best_loss_
+            plateau = Plateau(self.tol, -best_loss)
+        plateau.count = self._no_improvement_count
+
+        epochs = train_epochs(
+            self.coefs_,
+            self.intercepts_,
+            self._optimizer,
+            X,
+            Y,
+            sample_weight,
+            activation=self.activation,
+            out_activation=self.out_activation_,
+            alpha=self.alpha,
+            batch_size=batch_size,
+            shuffle=self.shuffle,
+            random_state=random_state,
+        )
+        n_epochs = 1 if incremental else self.max_iter
+        converged = incremental
+        try:
+            start = time.perf_counter()
+            for _, loss in zip(range(n_epochs), epochs):
+                self.n_iter_ += 1
+                self.t_ += n_samples
+                self.loss_ = loss
+                self.loss_curve_.append(loss)
+                progress = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
+                if validation is None:
+                    plateau.update(-loss)
+                    self.best_loss_ = -plateau.best
+                else:
+                    score = accuracy_score(
+                        y_val, self._predict(X_val), sample_weight=sample_weight_val
+                    )
+                    self.validation_scores_.append(score)
+                    progress += f", validation score = {score:.6f}"
+                    if plateau.update(score):
+                        best_params = [p.copy() for p in self.coefs_ + self.intercepts_]
+                    self.best_validation_score_ = plateau.best
+                self._no_improvement_count = plateau.count
+                if self.verbose:
+                    elapsed = time.perf_counter() - start
+                    print(f"{progress} ({elapsed:.2f}s)")
+                    start = time.perf_counter()
+                self._optimizer.epoch_ends(self.t_)
+                if plateau.count > self.n_iter_no_change:
+                    stop = self._optimizer.on_plateau()
+                    if self.verbose:
+                        print(self._plateau_message(validation is not None, stop))
+                    if stop and not incremental:
+                        converged = True
+                        break
+                    plateau.count = self._no_improvement_count = 0
+        except KeyboardInterrupt:
+            converged = True
+            warnings.warn(
+                "Training interrupted by user; the model keeps the weights of its "
+                "last completed epoch."
+            )
+        except DivergenceError as exc:
+            raise ValueError(
+                f"Training diverged: {exc} during epoch {self.n_iter_ + 1}. The "
+                "model keeps the weights of its last finite epoch. Use a smaller "
+                f"learning_rate_init (now {self.learning_rate_init}) or scale the "
+                "features, e.g. with sklearn.preprocessing.StandardScaler."
+            ) from exc
+        finally:
+            if validation is not None and best_params is not None:
+                for param, best in zip(self.coefs_ + self.intercepts_, best_params):
+                    np.copyto(param, best)
+        if not converged:
+            warnings.warn(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _plateau_message(self, validated, stop):
+        what = "Validation score" if validated else "Training loss"
+        action = (
+            "Stopping."
+            if stop
+            else f"Setting learning rate to {self._optimizer.learning_rate:f}."
+        )
+        return (
+            f"{what} did not improve more than tol={self.tol:f} for "
+            f"{self.n_iter_no_change} consecutive epochs. {action}"
+        )
+
+    def _logits(self, X):
+        return forward(X, self.coefs_, self.intercepts_, self.activation)[-1]
+
+    def _predict(self, X):
+        """Predict the labels of already validated ``X``."""
+        Z = self._logits(X)
+        if self._target_kind == "multilabel":
+            return (Z > 0).astype(int)
+        return self.classes_[_PREDICT_INDEX[self._target_kind](Z)]
+
+    def _validate_X(self, X):
+        check_is_fitted(self)
+        other = np.float32 if self.coefs_[0].dtype == np.float64 else np.float64
+        return validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(self.coefs_[0].dtype, other),
+            reset=False,
+        )
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            The predicted classes (a 0/1 indicator matrix for multilabel).
+        """
+        return self._predict(self._validate_X(X))
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            The probability of each class, in the order of ``classes_``.
+        """
+        Z = self._logits(self._validate_X(X))
+        return _PROBA[self._target_kind](Z)
+
+    def predict_log_proba(self, X):
+        """Log of probability estimates, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The log-probability of each class, in the order of ``classes_``;
+            finite however confident the network is.
+        """
+        Z = self._logits(self._validate_X(X))
+        return _LOG_PROBA[self._target_kind](Z)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags

@@ -1,0 +1,183 @@
+"""Stochastic optimizers: SGD with momentum / Nesterov and Adam.
+
+Each optimizer has one verb, ``update(params, grads)``, which changes the
+parameters in place.  ``grads`` is used as scratch space and holds no useful
+values afterwards, so an update allocates nothing.  All state is plain NumPy
+arrays and Python numbers, so pickles and skops files store it as data.
+"""
+
+import numpy as np
+
+
+def _keep(optimizer, n_samples_seen):
+    return optimizer.learning_rate
+
+
+def _inverse_scaling(optimizer, n_samples_seen):
+    return optimizer.learning_rate_init / (n_samples_seen + 1) ** optimizer.power_t
+
+
+# Learning rate after an epoch, as a function of the samples seen so far.
+SCHEDULES = {"constant": _keep, "adaptive": _keep, "invscaling": _inverse_scaling}
+
+# ``adaptive`` divides the rate by this on a plateau, until it is below the floor.
+ADAPTIVE_DIVISOR = 5.0
+ADAPTIVE_FLOOR = 1e-6
+
+
+class SGD:
+    """Mini-batch stochastic gradient descent with momentum.
+
+    With velocity ``v`` and rate ``eta``::
+
+        v <- momentum * v - eta * g
+        w <- w + v                        (classical momentum)
+        w <- w + momentum * v - eta * g   (Nesterov's momentum)
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameters to optimize; only their shapes and dtypes are used here.
+    learning_rate_init : float
+        The initial rate ``eta``.
+    learning_rate : {"constant", "invscaling", "adaptive"}
+        The schedule: ``invscaling`` sets ``eta = eta_0 / (t + 1) ** power_t``
+        after each epoch (``t`` samples seen); ``adaptive`` divides ``eta`` by 5
+        each time training reaches a plateau.
+    momentum : float
+        The momentum coefficient in [0, 1].
+    nesterov : bool
+        Whether to use Nesterov's momentum.
+    power_t : float
+        Exponent of the ``invscaling`` schedule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp._optimizers import SGD
+    >>> w = np.array([1.0])
+    >>> sgd = SGD([w], learning_rate_init=0.1, momentum=0.0)
+    >>> sgd.update([w], [np.array([2.0])])
+    >>> w
+    array([0.8])
+    """
+
+    def __init__(
+        self,
+        params,
+        learning_rate_init=0.1,
+        learning_rate="constant",
+        momentum=0.9,
+        nesterov=True,
+        power_t=0.5,
+    ):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.schedule = learning_rate
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterov)
+        self.power_t = float(power_t)
+        self.velocities = [np.zeros_like(param) for param in params]
+
+    def update(self, params, grads):
+        """Apply one step to ``params`` in place; ``grads`` is overwritten."""
+        for param, velocity, grad in zip(params, self.velocities, grads):
+            grad *= self.learning_rate
+            velocity *= self.momentum
+            velocity -= grad
+            if self.nesterov:
+                param -= grad
+                np.multiply(velocity, self.momentum, out=grad)
+                param += grad
+            else:
+                param += velocity
+
+    def epoch_ends(self, n_samples_seen):
+        """Move the learning rate along its schedule after an epoch."""
+        self.learning_rate = SCHEDULES[self.schedule](self, n_samples_seen)
+
+    def on_plateau(self):
+        """React to a plateau: return True to stop, or lower the rate (adaptive)."""
+        if self.schedule != "adaptive" or self.learning_rate <= ADAPTIVE_FLOOR:
+            return True
+        self.learning_rate /= ADAPTIVE_DIVISOR
+        return False
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2014).
+
+    With step count ``t`` and gradient ``g``::
+
+        m <- beta_1 m + (1 - beta_1) g
+        v <- beta_2 v + (1 - beta_2) g^2
+        w <- w - eta sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameters to optimize; only their shapes and dtypes are used here.
+    learning_rate_init : float
+        The rate ``eta``.
+    beta_1, beta_2 : float
+        Decay rates of the first and second moment estimates, in [0, 1).
+    epsilon : float
+        Added to ``sqrt(v)`` for numerical stability.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skmlp._optimizers import Adam
+    >>> w = np.array([1.0])
+    >>> adam = Adam([w], learning_rate_init=0.1)
+    >>> adam.update([w], [np.array([2.0])])
+    >>> w
+    array([0.9])
+    """
+
+    def __init__(
+        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+    ):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.ms = [np.zeros_like(param) for param in params]
+        self.vs = [np.zeros_like(param) for param in params]
+
+    def update(self, params, grads):
+        """Apply one step to ``params`` in place; ``grads`` is overwritten."""
+        self.t += 1
+        step = (
+            self.learning_rate
+            * np.sqrt(1.0 - self.beta_2**self.t)
+            / (1.0 - self.beta_1**self.t)
+        )
+        # With s = (1 - beta_1) g, the second moment takes
+        # (1 - beta_2) g^2 = (1 - beta_2) / (1 - beta_1)^2 s^2.
+        square_scale = (1.0 - self.beta_2) / (1.0 - self.beta_1) ** 2
+        for param, m, v, grad in zip(params, self.ms, self.vs, grads):
+            grad *= 1.0 - self.beta_1
+            m *= self.beta_1
+            m += grad
+            np.square(grad, out=grad)
+            grad *= square_scale
+            v *= self.beta_2
+            v += grad
+            np.sqrt(v, out=grad)
+            grad += self.epsilon
+            np.divide(m, grad, out=grad)
+            grad *= step
+            param -= grad
+
+    def epoch_ends(self, n_samples_seen):
+        """Adam keeps its rate from epoch to epoch."""
+
+    def on_plateau(self):
+        """Adam stops on a plateau."""
+        return True
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}

@@ -1,0 +1,184 @@
+"""The epoch loop: mini-batches, shuffling, loss bookkeeping and the safety net.
+
+:func:`train_epochs` is a generator: it trains one epoch per ``next`` and
+yields that epoch's mean training loss, so the caller keeps the bookkeeping
+(convergence, early stopping, progress) and decides when to stop.  If an epoch
+diverges or is interrupted, the parameters and optimizer state are rolled back
+to where that epoch began before the exception propagates.
+"""
+
+import copy
+import math
+
+import numpy as np
+
+from ._losses import LOSS_FUNCTIONS
+from ._network import Workspace, backward, forward
+
+
+class DivergenceError(FloatingPointError):
+    """Raised when the training loss or the parameters stop being finite."""
+
+
+class Plateau:
+    """Count the epochs in a row without an improvement of at least ``tol``.
+
+    Values are "higher is better" (pass ``-loss`` for a loss).  An epoch counts
+    as no improvement when ``value < best + tol``; ``best`` is the highest value
+    seen so far.
+
+    Parameters
+    ----------
+    tol : float
+        The improvement that resets the count.
+    best : float, default=-inf
+        The best value seen before.
+    """
+
+    def __init__(self, tol, best=-np.inf):
+        self.tol = tol
+        self.best = best
+        self.count = 0
+
+    def update(self, value):
+        """Record ``value``; return True if it is a new best."""
+        self.count = self.count + 1 if value < self.best + self.tol else 0
+        improved = value > self.best
+        if improved:
+            self.best = value
+        return improved
+
+
+def batch_slices(n_samples, batch_size):
+    """Consecutive slices of at most ``batch_size`` covering ``range(n_samples)``."""
+    return [
+        slice(start, min(start + batch_size, n_samples))
+        for start in range(0, n_samples, batch_size)
+    ]
+
+
+def _gather(array, idx, buffer):
+    """Rows ``idx`` of ``array``, copied into ``buffer`` when it is dense."""
+    if isinstance(array, np.ndarray):
+        return np.take(array, idx, axis=0, out=buffer[: len(idx)])
+    return array[idx]
+
+
+def train_epochs(
+    coefs,
+    intercepts,
+    optimizer,
+    X,
+    Y,
+    sample_weight,
+    *,
+    activation,
+    out_activation,
+    alpha,
+    batch_size,
+    shuffle,
+    random_state,
+):
+    """Train the network epoch after epoch, yielding each epoch's mean loss.
+
+    The loss of an epoch is the size-weighted mean of the batch objectives
+    ``(sum_i w_i L_i + alpha / 2 ||W||^2) / sum_i w_i``, as scikit-learn
+    reports it.
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        The parameters, updated in place.
+    optimizer : object
+        Has ``update(params, grads)``; its state is rolled back with the
+        parameters when an epoch fails.
+    X : {ndarray, sparse CSR matrix} of shape (n_samples, n_features)
+    Y : ndarray of shape (n_samples, n_outputs)
+        Encoded targets, of the dtype of the parameters.
+    sample_weight : ndarray of shape (n_samples,) or None
+    activation, out_activation : str
+        Names of the hidden activation and of the output (loss) function.
+    alpha : float
+        The L2 penalty.
+    batch_size : int
+        Number of samples per mini-batch.
+    shuffle : bool
+        Whether to visit the samples in a new random order each epoch.
+    random_state : numpy.random.RandomState
+        The generator for the shuffles.
+
+    Yields
+    ------
+    loss : float
+        The mean training loss of the epoch just completed.
+
+    Raises
+    ------
+    DivergenceError
+        If the loss or the parameters become non-finite; the parameters are
+        those from before the failing epoch.
+    """
+    n_samples, n_features = X.shape
+    dtype = coefs[0].dtype
+    layer_units = [n_features] + [W.shape[1] for W in coefs]
+    workspace = Workspace(layer_units, batch_size, dtype)
+    params = coefs + intercepts
+    grads = workspace.coef_grads + workspace.intercept_grads
+    loss_function = LOSS_FUNCTIONS[out_activation]
+    buffers = {
+        "X": np.empty((batch_size, n_features), dtype),
+        "Y": np.empty((batch_size, Y.shape[1]), dtype),
+        "sample_weight": np.empty(batch_size, dtype),
+    }
+    sample_idx = np.arange(n_samples)
+    slices = batch_slices(n_samples, batch_size)
+
+    def batch(array, name, rows):
+        if array is None or not shuffle:
+            return None if array is None else array[rows]
+        return _gather(array, sample_idx[rows], buffers[name])
+
+    while True:
+        saved_params = [param.copy() for param in params]
+        saved_optimizer = copy.deepcopy(optimizer.__dict__)
+        if shuffle:
+            random_state.shuffle(sample_idx)
+        total_loss = 0.0
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                for rows in slices:
+                    X_batch = batch(X, "X", rows)
+                    Y_batch = batch(Y, "Y", rows)
+                    w_batch = batch(sample_weight, "sample_weight", rows)
+                    n_batch = X_batch.shape[0]
+                    weight_sum = n_batch if w_batch is None else float(w_batch.sum())
+
+                    activations, deltas = workspace.rows(n_batch)
+                    layers = forward(
+                        X_batch, coefs, intercepts, activation, activations
+                    )
+                    batch_loss = loss_function(layers[-1], Y_batch, w_batch)
+                    batch_loss += 0.5 * alpha * sum(np.vdot(W, W) for W in coefs)
+                    batch_loss /= weight_sum
+                    if not math.isfinite(batch_loss):
+                        raise DivergenceError("the training loss became non-finite")
+                    layers[-1] *= 1.0 / weight_sum
+                    backward(
+                        layers,
+                        coefs,
+                        activation,
+                        alpha / weight_sum,
+                        workspace.coef_grads,
+                        workspace.intercept_grads,
+                        deltas,
+                    )
+                    optimizer.update(params, grads)
+                    total_loss += batch_loss * n_batch
+            if not all(np.isfinite(param).all() for param in params):
+                raise DivergenceError("the network weights became non-finite")
+        except (DivergenceError, KeyboardInterrupt):
+            for param, saved in zip(params, saved_params):
+                np.copyto(param, saved)
+            optimizer.__dict__.update(saved_optimizer)
+            raise
+        yield float(total_loss / n_samples)

@@ -1,0 +1,19 @@
+"""scikit-learn's estimator checks, over the configurations users reach for."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skmlp import FromScratchMLPClassifier
+
+ESTIMATORS = [
+    FromScratchMLPClassifier(max_iter=100, random_state=0),
+    FromScratchMLPClassifier(max_iter=100, random_state=0, solver="sgd"),
+    FromScratchMLPClassifier(max_iter=100, random_state=0, early_stopping=True),
+    FromScratchMLPClassifier(
+        max_iter=100, random_state=0, activation="tanh", hidden_layer_sizes=(64, 32)
+    ),
+]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
