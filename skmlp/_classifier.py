@@ -534,6 +534,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                 "per class are needed); training without early stopping. Use more "
                 "data or a larger validation_fraction.",
                 UserWarning,
+                stacklevel=6,
             )
             return None
         arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
@@ -559,7 +560,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             if self.batch_size > n_samples:
                 warnings.warn(
                     f"Got batch_size={self.batch_size} larger than the {n_samples} "
-                    "training samples; it is clipped to the number of samples."
+                    "training samples; it is clipped to the number of samples.",
+                    stacklevel=5,
                 )
             batch_size = min(self.batch_size, n_samples)
 
@@ -631,7 +633,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             converged = True
             warnings.warn(
                 "Training interrupted by user; the model keeps the weights of its "
-                "last completed epoch."
+                "last completed epoch.",
+                stacklevel=5,
             )
         except DivergenceError as exc:
             raise ValueError(
@@ -649,6 +652,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                 "and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=5,
             )
 
     def _plateau_message(self, validated, stop):
