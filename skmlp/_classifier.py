@@ -618,7 +618,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                 self._no_improvement_count = plateau.count
                 if self.verbose:
                     elapsed = time.perf_counter() - start
-                    print(f"{progress} ({elapsed:.2f}s)")
+                    print(f"{progress} ({elapsed:.3f}s)")
                     start = time.perf_counter()
                 self._optimizer.epoch_ends(self.t_)
                 if plateau.count > self.n_iter_no_change:

@@ -1,0 +1,374 @@
+"""Behaviour of FromScratchMLPClassifier: parity with scikit-learn, and the
+places where we deliberately differ from it."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.utils._param_validation import InvalidParameterError
+
+import skmlp._training
+from skmlp import FromScratchMLPClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
+
+
+def fitted_state(estimator):
+    """Everything a call could change, as bytes."""
+    return pickle.dumps(estimator.__dict__)
+
+
+def test_constructor_matches_sklearn():
+    assert FromScratchMLPClassifier().get_params() == MLPClassifier().get_params()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(solver="adam"),
+        dict(solver="sgd", nesterovs_momentum=True),
+        dict(solver="sgd", nesterovs_momentum=False, learning_rate="invscaling"),
+        dict(activation="tanh", hidden_layer_sizes=(6, 5), alpha=0.01),
+        dict(activation="logistic", batch_size=32, shuffle=False),
+    ],
+)
+def test_training_matches_sklearn(iris, params):
+    """Same seed, same parameters: the same loss curve and probabilities."""
+    X, y = iris
+    settings = {**SMALL, **params}
+    ours = FromScratchMLPClassifier(**settings).fit(X, y)
+    theirs = MLPClassifier(**settings).fit(X, y)
+    assert_allclose(ours.loss_curve_, theirs.loss_curve_, rtol=1e-7)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), rtol=1e-6)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.t_ == theirs.t_
+
+
+def test_lbfgs_is_rejected_with_a_message():
+    with pytest.raises(InvalidParameterError, match="'lbfgs' is not implemented"):
+        FromScratchMLPClassifier(solver="lbfgs").fit([[0.0], [1.0]], [0, 1])
+
+
+@pytest.mark.parametrize(
+    "params, name",
+    [
+        (dict(alpha=-1.0), "alpha"),
+        (dict(activation="softplus"), "activation"),
+        (dict(batch_size=0), "batch_size"),
+        (dict(learning_rate_init=0.0), "learning_rate_init"),
+        (dict(momentum=1.5), "momentum"),
+        (dict(validation_fraction=1.0), "validation_fraction"),
+        (dict(beta_2=1.0), "beta_2"),
+        (dict(n_iter_no_change=0), "n_iter_no_change"),
+    ],
+)
+def test_invalid_parameters_name_the_parameter(iris, params, name):
+    with pytest.raises(InvalidParameterError, match=name):
+        FromScratchMLPClassifier(**params).fit(*iris)
+
+
+@pytest.mark.parametrize("sizes", [(10, 0), (5, -1), (2.5,), [[3, 4]]])
+def test_invalid_hidden_layer_sizes(iris, sizes):
+    with pytest.raises(ValueError, match="hidden_layer_sizes"):
+        FromScratchMLPClassifier(hidden_layer_sizes=sizes).fit(*iris)
+
+
+def test_refit_is_bit_identical(iris):
+    X, y = iris
+    first = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    second = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    coefs = [W.copy() for W in first.coefs_]
+    first.fit(X, y)
+    for W_first, W_second, W_before in zip(first.coefs_, second.coefs_, coefs):
+        assert_array_equal(W_first, W_second)
+        assert_array_equal(W_first, W_before)
+
+
+def confident(estimator, X, y, scale=1e3):
+    """A fitted network whose logits are scaled up until probabilities saturate."""
+    estimator.fit(X, y)
+    estimator.coefs_[-1] *= scale
+    estimator.intercepts_[-1] *= scale
+    return estimator
+
+
+@pytest.mark.parametrize("target", ["iris", "iris_binary", "multilabel"])
+def test_predict_log_proba_is_finite_when_confident(request, target):
+    X, y = request.getfixturevalue(target)
+    ours = confident(FromScratchMLPClassifier(**SMALL), X, y)
+    theirs = confident(MLPClassifier(**SMALL), X, y)
+    log_proba = ours.predict_log_proba(X)
+    assert np.isfinite(log_proba).all()
+    with np.errstate(divide="ignore"):
+        assert not np.isfinite(theirs.predict_log_proba(X)).all()
+        proba_log = np.log(ours.predict_proba(X))
+    finite = np.isfinite(proba_log)
+    assert_allclose(log_proba[finite], proba_log[finite], rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("label", [7, "only"])
+def test_single_class(rng, label):
+    X = rng.uniform(size=(12, 3))
+    y = np.full(12, label, dtype=object if isinstance(label, str) else int)
+    clf = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    assert_array_equal(clf.classes_, [label])
+    assert_array_equal(clf.predict(X), y)
+    assert_array_equal(clf.predict_proba(X), np.ones((12, 1)))
+    assert_array_equal(clf.predict_log_proba(X), np.zeros((12, 1)))
+
+
+def test_early_stopping_falls_back_on_tiny_data(iris_binary):
+    X, y = iris_binary
+    with pytest.warns(UserWarning, match="too small"):
+        clf = FromScratchMLPClassifier(early_stopping=True, **SMALL).fit(X[:30], y[:30])
+    assert clf.validation_scores_ is None
+    assert clf.best_validation_score_ is None
+    assert clf.best_loss_ == min(clf.loss_curve_)
+
+
+def test_early_stopping_restores_the_best_epoch(iris):
+    X, y = iris
+    params = dict(
+        early_stopping=True,
+        validation_fraction=0.2,
+        hidden_layer_sizes=(8,),
+        learning_rate_init=0.05,
+        n_iter_no_change=5,
+        max_iter=200,
+        random_state=0,
+    )
+    full = FromScratchMLPClassifier(**params).fit(X, y)
+    scores = full.validation_scores_
+    best_epoch = int(np.argmax(scores)) + 1
+    assert len(scores) == full.n_iter_ > best_epoch
+    assert full.best_validation_score_ == max(scores)
+    assert full.best_loss_ is None
+    # The same run stopped right at its best epoch ends with the same weights.
+    stopped = FromScratchMLPClassifier(**{**params, "max_iter": best_epoch}).fit(X, y)
+    for W_full, W_stopped in zip(full.coefs_, stopped.coefs_):
+        assert_array_equal(W_full, W_stopped)
+
+
+def test_partial_fit_with_early_stopping_trains(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
+    for n_iter in (1, 2):
+        clf.partial_fit(X, y, classes=np.unique(y))
+        assert clf.n_iter_ == n_iter
+    assert clf.t_ == 2 * X.shape[0]
+    assert len(clf.loss_curve_) == 2
+
+
+def test_partial_fit_needs_classes_first(iris):
+    with pytest.raises(ValueError, match="classes must be passed"):
+        FromScratchMLPClassifier().partial_fit(*iris)
+
+
+def test_partial_fit_accepts_a_subset_of_classes(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).partial_fit(
+        X[y < 2], y[y < 2], classes=[0, 1, 2]
+    )
+    assert clf.predict_proba(X).shape == (150, 3)
+
+
+@pytest.mark.parametrize(
+    "bad_call, match",
+    [
+        (
+            lambda clf, X, y: clf.partial_fit(X, np.where(y == 2, 5, y)),
+            "not in classes_",
+        ),
+        (lambda clf, X, y: clf.partial_fit(X[:, :3], y), "features"),
+        (lambda clf, X, y: clf.partial_fit(X, y, classes=[0, 1]), "differ"),
+        (lambda clf, X, y: clf.partial_fit(X, np.eye(3)[y]), "multilabel"),
+    ],
+)
+def test_failed_partial_fit_leaves_the_model_unchanged(iris, bad_call, match):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).partial_fit(X, y, classes=np.unique(y))
+    before = fitted_state(clf)
+    with pytest.raises(ValueError, match=match):
+        bad_call(clf, X, y)
+    assert fitted_state(clf) == before
+
+
+def test_divergence_raises_and_keeps_finite_weights(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(
+        solver="sgd", learning_rate_init=1e6, momentum=0.0, **SMALL
+    )
+    with pytest.raises(ValueError, match="diverged.*learning_rate_init"):
+        clf.fit(X * 1e100, y)
+    assert all(np.isfinite(W).all() for W in clf.coefs_ + clf.intercepts_)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_diverging_partial_fit_leaves_the_model_unchanged(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(solver="sgd", batch_size=10, **SMALL)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    before = fitted_state(clf)
+    with pytest.raises(ValueError, match="diverged"):
+        clf.partial_fit(X * 1e100, y)
+    assert fitted_state(clf) == before
+
+
+def test_keyboard_interrupt_keeps_the_last_complete_epoch(iris, monkeypatch):
+    X, y = iris
+    backward, calls = skmlp._training.backward, []
+
+    def interrupted_backward(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == 2 * 3 + 1:  # second batch of the fourth epoch
+            raise KeyboardInterrupt
+        return backward(*args, **kwargs)
+
+    monkeypatch.setattr(skmlp._training, "backward", interrupted_backward)
+    params = {**SMALL, "batch_size": 75}
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf = FromScratchMLPClassifier(**params).fit(X, y)
+    monkeypatch.undo()
+    three_epochs = FromScratchMLPClassifier(**{**params, "max_iter": 3}).fit(X, y)
+    assert clf.n_iter_ == 3
+    for W_interrupted, W_three in zip(clf.coefs_, three_epochs.coefs_):
+        assert_array_equal(W_interrupted, W_three)
+
+
+def test_convergence_warning_at_max_iter(iris):
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+        FromScratchMLPClassifier(max_iter=3).fit(*iris)
+
+
+def test_converges_before_max_iter(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = FromScratchMLPClassifier(tol=1.0, n_iter_no_change=2, max_iter=50).fit(
+            X, y
+        )
+    # One epoch sets the best loss, then n_iter_no_change + 1 fail to beat it.
+    assert clf.n_iter_ == 4
+
+
+def test_infinite_patience_runs_max_iter(iris):
+    clf = FromScratchMLPClassifier(n_iter_no_change=np.inf, tol=1.0, **SMALL)
+    assert clf.fit(*iris).n_iter_ == SMALL["max_iter"]
+
+
+def test_adaptive_learning_rate_shrinks(iris, capsys):
+    clf = FromScratchMLPClassifier(
+        solver="sgd",
+        learning_rate="adaptive",
+        tol=1.0,
+        n_iter_no_change=1,
+        max_iter=6,
+        verbose=True,
+        random_state=0,
+    ).fit(*iris)
+    assert clf._optimizer.learning_rate == pytest.approx(0.001 / 5**2)
+    assert "Setting learning rate to 0.000200" in capsys.readouterr().out
+
+
+def test_verbose_prints_one_line_per_epoch(iris, capsys):
+    FromScratchMLPClassifier(verbose=True, **SMALL).fit(*iris)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert len(lines) == SMALL["max_iter"]
+    assert all(line.startswith("Iteration ") and "loss = " in line for line in lines)
+
+
+@pytest.mark.filterwarnings("ignore:Got batch_size")
+def test_integer_weights_equal_repeated_samples(iris):
+    X, y = iris
+    weights = np.random.RandomState(0).randint(0, 4, size=len(y))
+    params = {**SMALL, "batch_size": 1000, "shuffle": False}
+    weighted = FromScratchMLPClassifier(**params).fit(X, y, sample_weight=weights)
+    repeated = FromScratchMLPClassifier(**params).fit(
+        np.repeat(X, weights, axis=0), np.repeat(y, weights)
+    )
+    assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-6)
+    unweighted = FromScratchMLPClassifier(**params).fit(X, y)
+    assert not np.allclose(weighted.predict_proba(X), unweighted.predict_proba(X))
+
+
+def test_negative_sample_weight_is_rejected(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        FromScratchMLPClassifier().fit(X, y, sample_weight=-np.ones(len(y)))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_dtype_is_kept(iris, dtype):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).fit(X.astype(dtype), y)
+    assert all(W.dtype == dtype for W in clf.coefs_ + clf.intercepts_)
+    assert clf.predict_proba(X.astype(dtype)).dtype == dtype
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csc_matrix, sp.csr_array])
+def test_sparse_input_matches_dense(iris, container):
+    X, y = iris
+    dense = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    sparse = FromScratchMLPClassifier(**SMALL).fit(container(X), y)
+    assert_allclose(
+        sparse.predict_proba(container(X)), dense.predict_proba(X), rtol=1e-7
+    )
+
+
+def test_multilabel(multilabel):
+    X, Y = multilabel
+    clf = FromScratchMLPClassifier(**SMALL).fit(X, Y)
+    assert clf.out_activation_ == "logistic"
+    assert_array_equal(clf.classes_, [0, 1, 2])
+    assert clf.predict(X).shape == Y.shape
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape
+    assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+
+
+def test_string_labels(iris):
+    X, y = iris
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    clf = FromScratchMLPClassifier(**SMALL).fit(X, names)
+    assert_array_equal(clf.classes_, ["setosa", "versicolor", "virginica"])
+    assert set(clf.predict(X)) <= set(names)
+    assert clf.out_activation_ == "softmax"
+
+
+def test_warm_start_continues(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(warm_start=True, **SMALL).fit(X, y)
+    clf.fit(X, y)
+    assert len(clf.loss_curve_) == 2 * SMALL["max_iter"]
+    assert clf.n_iter_ == SMALL["max_iter"]
+    assert clf.loss_curve_[SMALL["max_iter"]] < clf.loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (dict(hidden_layer_sizes=(9,)), "hidden_layer_sizes"),
+        (dict(), "classes"),
+    ],
+)
+def test_warm_start_refuses_a_different_problem(iris, change, match):
+    X, y = iris
+    clf = FromScratchMLPClassifier(warm_start=True, **SMALL).fit(X, y)
+    before = fitted_state(clf)
+    clf.set_params(**change)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X[y < 2], y[y < 2])
+    clf.set_params(**SMALL)
+    assert fitted_state(clf) == before
+
+
+def test_batch_size_larger_than_data_warns(iris):
+    with pytest.warns(UserWarning, match="batch_size=1000"):
+        FromScratchMLPClassifier(batch_size=1000, **SMALL).fit(*iris)
