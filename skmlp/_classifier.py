@@ -56,21 +56,34 @@ _PREDICT_INDEX = {
 
 
 def _binary_columns(Z, function):
-    return np.hstack([function(-Z), function(Z.copy())])
+    """``[f(-z), f(z)]``: the two classes of a single logistic output."""
+    return np.hstack([function(-Z), function(Z)])
 
 
-_PROBA = {
-    "single": lambda Z: np.ones_like(Z),
-    "binary": lambda Z: _binary_columns(Z, ACTIVATIONS["logistic"]),
-    "multiclass": ACTIVATIONS["softmax"],
-    "multilabel": ACTIVATIONS["logistic"],
-}
+def _exp(function):
+    """``Z -> exp(function(Z))``."""
+
+    def exp_of(Z):
+        values = function(Z)
+        return np.exp(values, out=values)
+
+    return exp_of
+
 
 _LOG_PROBA = {
     "single": np.zeros_like,
     "binary": lambda Z: _binary_columns(Z, LOG_ACTIVATIONS["logistic"]),
     "multiclass": LOG_ACTIVATIONS["softmax"],
     "multilabel": LOG_ACTIVATIONS["logistic"],
+}
+
+# Probabilities: exp of the log-probabilities keeps full relative precision for
+# tiny logistic probabilities; softmax is exact as it is.
+_PROBA = {
+    "single": np.ones_like,
+    "binary": _exp(_LOG_PROBA["binary"]),
+    "multiclass": ACTIVATIONS["softmax"],
+    "multilabel": _exp(_LOG_PROBA["multilabel"]),
 }
 
 

@@ -21,9 +21,15 @@ def rng():
 
 
 @pytest.fixture(scope="session")
-def iris():
+def raw_iris():
+    """Unscaled iris: 150 samples, 4 features, 3 classes."""
+    return load_iris(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def iris(raw_iris):
     """Standardized iris: 150 samples, 4 features, 3 classes."""
-    X, y = load_iris(return_X_y=True)
+    X, y = raw_iris
     return StandardScaler().fit_transform(X), y
 
 

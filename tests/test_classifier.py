@@ -108,9 +108,9 @@ def test_predict_log_proba_is_finite_when_confident(request, target):
     assert np.isfinite(log_proba).all()
     with np.errstate(divide="ignore"):
         assert not np.isfinite(theirs.predict_log_proba(X)).all()
-        proba_log = np.log(ours.predict_proba(X))
-    finite = np.isfinite(proba_log)
-    assert_allclose(log_proba[finite], proba_log[finite], rtol=1e-6, atol=1e-12)
+    proba = ours.predict_proba(X)
+    normal = proba >= np.finfo(proba.dtype).tiny  # subnormals lose digits
+    assert_allclose(log_proba[normal], np.log(proba[normal]), rtol=1e-6, atol=1e-12)
 
 
 @pytest.mark.parametrize("label", [7, "only"])

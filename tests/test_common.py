@@ -1,8 +1,15 @@
 """scikit-learn's estimator checks, over the configurations users reach for."""
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skmlp import FromScratchMLPClassifier
+
+# Checks train for few epochs on tiny data: both warnings are expected there.
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("ignore:early_stopping=True, but:UserWarning"),
+]
 
 ESTIMATORS = [
     FromScratchMLPClassifier(max_iter=100, random_state=0),

@@ -61,12 +61,6 @@ def assert_same_values(expected, got):
         np.testing.assert_array_equal(got_item, expected_item, strict=True)
 
 
-@pytest.fixture(scope="module")
-def raw_iris():
-    """Unscaled iris: 150 samples, 4 features, 3 classes."""
-    return load_iris(return_X_y=True)
-
-
 @pytest.fixture
 def clf():
     """A fresh, unfitted, fast classifier."""

@@ -1,0 +1,211 @@
+"""Tests of the stochastic optimizers ``SGD`` and ``Adam``.
+
+Single and double steps are checked against the update formulas of the
+docstrings worked out by hand; then the learning-rate schedules, the plateau
+protocol and the optimizer state (plain data, picklable, dtype-preserving).
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_equal
+
+from skmlp._optimizers import SGD, Adam
+
+LR = 0.1
+MU = 0.9
+BETA_1, BETA_2, EPSILON = 0.8, 0.99, 1e-3
+
+
+@pytest.fixture
+def problem(rng):
+    """Parameters (a matrix and a vector) and two steps' worth of gradients."""
+    params = [rng.standard_normal((3, 2)), rng.standard_normal(2)]
+    first = [rng.standard_normal(p.shape) for p in params]
+    second = [rng.standard_normal(p.shape) for p in params]
+    return params, first, second
+
+
+def step(optimizer, params, grads):
+    """Update copies of ``params`` with copies of ``grads``; return the result.
+
+    ``update`` overwrites the gradients, hence the copies.
+    """
+    params = [p.copy() for p in params]
+    optimizer.update(params, [g.copy() for g in grads])
+    return params
+
+
+def assert_two_steps(optimizer, problem, by_hand):
+    """Two updates of ``optimizer`` match ``by_hand(w0, g1, g2) -> (w1, w2)``."""
+    params, first, second = problem
+    once = step(optimizer, params, first)
+    twice = step(optimizer, once, second)
+    expected = [by_hand(*args) for args in zip(params, first, second)]
+    assert_all_close(once, [w1 for w1, _ in expected], rtol=1e-13)
+    assert_all_close(twice, [w2 for _, w2 in expected], rtol=1e-13)
+
+
+def assert_all_close(actual, desired, **tolerances):
+    """``assert_allclose`` over two lists of arrays."""
+    assert len(actual) == len(desired)
+    for a, d in zip(actual, desired):
+        assert_allclose(a, d, **tolerances)
+
+
+def classical_momentum_by_hand(w0, g1, g2):
+    """``v <- mu v - eta g; w <- w + v`` twice, from ``v = 0``."""
+    v1 = -LR * g1
+    v2 = MU * v1 - LR * g2
+    return w0 + v1, w0 + v1 + v2
+
+
+def nesterov_by_hand(w0, g1, g2):
+    """``v <- mu v - eta g; w <- w + mu v - eta g`` twice, from ``v = 0``."""
+    v1 = -LR * g1
+    v2 = MU * v1 - LR * g2
+    w1 = w0 + MU * v1 - LR * g1
+    return w1, w1 + MU * v2 - LR * g2
+
+
+def adam_by_hand(w0, g1, g2):
+    """Two Adam steps from ``m = v = 0``, with bias-corrected rates."""
+    m1 = (1 - BETA_1) * g1
+    v1 = (1 - BETA_2) * g1**2
+    rate1 = LR * np.sqrt(1 - BETA_2) / (1 - BETA_1)
+    w1 = w0 - rate1 * m1 / (np.sqrt(v1) + EPSILON)
+    m2 = BETA_1 * m1 + (1 - BETA_1) * g2
+    v2 = BETA_2 * v1 + (1 - BETA_2) * g2**2
+    rate2 = LR * np.sqrt(1 - BETA_2**2) / (1 - BETA_1**2)
+    return w1, w1 - rate2 * m2 / (np.sqrt(v2) + EPSILON)
+
+
+def make_sgd(params):
+    """Constant-rate SGD with classical momentum."""
+    return SGD(params, learning_rate_init=LR, momentum=MU, nesterov=False)
+
+
+def make_nesterov(params):
+    """Constant-rate SGD with Nesterov's momentum."""
+    return SGD(params, learning_rate_init=LR, momentum=MU, nesterov=True)
+
+
+def make_adaptive(params):
+    """SGD with the adaptive schedule."""
+    return SGD(params, learning_rate_init=LR, learning_rate="adaptive")
+
+
+def make_adam(params):
+    """Adam with the test's betas and epsilon."""
+    return Adam(
+        params, learning_rate_init=LR, beta_1=BETA_1, beta_2=BETA_2, epsilon=EPSILON
+    )
+
+
+ALL_OPTIMIZERS = [make_sgd, make_nesterov, make_adaptive, make_adam]
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_without_momentum(nesterov, problem):
+    params, grads, _ = problem
+    sgd = SGD(params, learning_rate_init=LR, momentum=0.0, nesterov=nesterov)
+    expected = [w - LR * g for w, g in zip(params, grads)]
+    assert_all_close(step(sgd, params, grads), expected, rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "make_optimizer, by_hand",
+    [
+        (make_sgd, classical_momentum_by_hand),
+        (make_nesterov, nesterov_by_hand),
+        (make_adam, adam_by_hand),
+    ],
+    ids=["momentum", "nesterov", "adam"],
+)
+def test_two_steps_match_the_formulas(make_optimizer, by_hand, problem):
+    assert_two_steps(make_optimizer(problem[0]), problem, by_hand)
+
+
+@pytest.mark.parametrize("power_t", [0.5, 0.25])
+@pytest.mark.parametrize("n_samples_seen", [0, 10, 1000])
+def test_invscaling_schedule(n_samples_seen, power_t):
+    sgd = SGD(
+        [np.zeros(2)],
+        learning_rate_init=LR,
+        learning_rate="invscaling",
+        power_t=power_t,
+    )
+    sgd.epoch_ends(n_samples_seen // 2)
+    sgd.epoch_ends(n_samples_seen)
+    assert sgd.learning_rate == pytest.approx(LR / (n_samples_seen + 1) ** power_t)
+
+
+@pytest.mark.parametrize("make_optimizer", [make_sgd, make_adaptive, make_adam])
+def test_other_schedules_keep_the_rate_after_an_epoch(make_optimizer):
+    optimizer = make_optimizer([np.zeros(2)])
+    optimizer.epoch_ends(100)
+    assert optimizer.learning_rate == LR
+
+
+def test_adaptive_divides_the_rate_by_5_until_the_floor():
+    sgd = SGD([np.zeros(2)], learning_rate_init=1e-3, learning_rate="adaptive")
+    stops = [sgd.on_plateau() for _ in range(6)]
+    # 1e-3 / 5**5 = 3.2e-7 is the first rate <= 1e-6.
+    assert stops == [False] * 5 + [True]
+    assert sgd.learning_rate == pytest.approx(1e-3 / 5**5)
+
+
+def test_adaptive_stops_at_the_floor():
+    sgd = SGD([np.zeros(2)], learning_rate_init=1e-6, learning_rate="adaptive")
+    assert sgd.on_plateau()
+    assert sgd.learning_rate == 1e-6
+
+
+@pytest.mark.parametrize("make_optimizer", [make_sgd, make_nesterov, make_adam])
+def test_non_adaptive_optimizers_stop_on_a_plateau(make_optimizer):
+    optimizer = make_optimizer([np.zeros(2)])
+    assert optimizer.on_plateau()
+    assert optimizer.learning_rate == LR
+
+
+def leaves(value):
+    """The leaves of ``value``, descending into lists."""
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in leaves(item)]
+    return [value]
+
+
+def state(optimizer):
+    """The leaves of the optimizer's attributes."""
+    return leaves(list(vars(optimizer).values()))
+
+
+def is_plain(value):
+    """A plain NumPy array of numbers, a Python number, a str or a bool."""
+    if type(value) is np.ndarray:
+        return value.dtype.kind in "biuf"
+    return type(value) in (int, float, str, bool)
+
+
+@pytest.mark.parametrize("make_optimizer", ALL_OPTIMIZERS)
+def test_state_is_plain_data_and_survives_pickle(make_optimizer, problem):
+    params, first, second = problem
+    optimizer = make_optimizer(params)
+    params = step(optimizer, params, first)
+    assert all(is_plain(leaf) for leaf in state(optimizer))
+
+    restored = pickle.loads(pickle.dumps(optimizer))
+    assert_equal(vars(restored), vars(optimizer))
+    assert_equal(step(restored, params, second), step(optimizer, params, second))
+
+
+@pytest.mark.parametrize("make_optimizer", ALL_OPTIMIZERS)
+def test_float32_params_keep_float32_state(make_optimizer, problem):
+    params, first, _ = problem
+    params = [p.astype(np.float32) for p in params]
+    optimizer = make_optimizer(params)
+    params = step(optimizer, params, [g.astype(np.float32) for g in first])
+    arrays = [leaf for leaf in state(optimizer) if isinstance(leaf, np.ndarray)]
+    assert arrays, "the optimizer keeps per-parameter state"
+    assert {a.dtype for a in arrays + params} == {np.dtype(np.float32)}
