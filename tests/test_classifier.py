@@ -372,3 +372,21 @@ def test_warm_start_refuses_a_different_problem(iris, change, match):
 def test_batch_size_larger_than_data_warns(iris):
     with pytest.warns(UserWarning, match="batch_size=1000"):
         FromScratchMLPClassifier(batch_size=1000, **SMALL).fit(*iris)
+
+
+def test_partial_fit_uses_sample_weight(iris):
+    X, y = iris
+    weights = np.where(y == 0, 0.0, 1.0)
+    classes = np.unique(y)
+    weighted = FromScratchMLPClassifier(**SMALL)
+    weighted.partial_fit(X, y, sample_weight=weights, classes=classes)
+    # Zero-weight samples contribute nothing: dropping them changes nothing
+    # but the batch boundaries, so train on one full batch to compare.
+    params = {**SMALL, "shuffle": False}
+    full_batch = FromScratchMLPClassifier(**params)
+    full_batch.partial_fit(X, y, sample_weight=weights, classes=classes)
+    dropped = FromScratchMLPClassifier(**params)
+    dropped.partial_fit(X[y > 0], y[y > 0], classes=classes)
+    assert_allclose(full_batch.predict_proba(X), dropped.predict_proba(X), rtol=1e-10)
+    unweighted = FromScratchMLPClassifier(**SMALL).partial_fit(X, y, classes=classes)
+    assert not np.allclose(weighted.predict_proba(X), unweighted.predict_proba(X))
