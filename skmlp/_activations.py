@@ -80,7 +80,7 @@ def inplace_tanh_derivative(A, delta):
 
 def inplace_relu_derivative(A, delta):
     """ReLU: ``phi'(z) = 1 if a > 0 else 0``; zeroes ``delta`` where ``a == 0``."""
-    delta[A <= 0] = 0
+    delta *= A > 0
 
 
 ACTIVATIONS = {

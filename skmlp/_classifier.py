@@ -21,7 +21,7 @@ from sklearn.utils.validation import (
 
 from ._activations import ACTIVATIONS, LOG_ACTIVATIONS
 from ._initializers import glorot_uniform
-from ._network import forward
+from ._network import forward, pack
 from ._optimizers import OPTIMIZERS
 from ._training import DivergenceError, Plateau, train_epochs
 
@@ -428,8 +428,6 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = all_classes
             self._target_kind = target_kind
             self._initialize(X, Y, hidden_layer_sizes, random_state)
-        if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer()
         self._run(X, y, Y, sample_weight, random_state, incremental)
         return self
 
@@ -511,8 +509,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.best_validation_score_ = None
         self._no_improvement_count = 0
 
-    def _make_optimizer(self):
-        params = self.coefs_ + self.intercepts_
+    def _make_optimizer(self, params):
         settings = {
             "sgd": dict(
                 learning_rate=self.learning_rate,
@@ -523,7 +520,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             "adam": dict(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon),
         }[self.solver]
         return OPTIMIZERS[self.solver](
-            params, learning_rate_init=self.learning_rate_init, **settings
+            [params], learning_rate_init=self.learning_rate_init, **settings
         )
 
     def _validation_split(self, X, y, Y, sample_weight, random_state):
@@ -592,7 +589,16 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             plateau = Plateau(self.tol, -best_loss)
         plateau.count = self._no_improvement_count
 
+        # Train on one contiguous parameter vector; coefs_ and intercepts_ view it.
+        params, views = pack(self.coefs_ + self.intercepts_)
+        self.coefs_, self.intercepts_ = (
+            views[: len(self.coefs_)],
+            views[len(self.coefs_) :],
+        )
+        if not incremental or not hasattr(self, "_optimizer"):
+            self._optimizer = self._make_optimizer(params)
         epochs = train_epochs(
+            params,
             self.coefs_,
             self.intercepts_,
             self._optimizer,
@@ -626,7 +632,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                     self.validation_scores_.append(score)
                     progress += f", validation score = {score:.6f}"
                     if plateau.update(score):
-                        best_params = [p.copy() for p in self.coefs_ + self.intercepts_]
+                        best_params = params.copy()
                     self.best_validation_score_ = plateau.best
                 self._no_improvement_count = plateau.count
                 if self.verbose:
@@ -658,8 +664,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             ) from exc
         finally:
             if validation is not None and best_params is not None:
-                for param, best in zip(self.coefs_ + self.intercepts_, best_params):
-                    np.copyto(param, best)
+                np.copyto(params, best_params)
         if not converged:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "

@@ -29,8 +29,35 @@ def matmul(A, B, out=None):
     return out
 
 
+def split(flat, shapes):
+    """Views of consecutive pieces of the 1-d array ``flat``, one per shape."""
+    views, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[start : start + size].reshape(shape))
+        start += size
+    return views
+
+
+def pack(arrays):
+    """Copy ``arrays`` into one flat vector; return it and views of it like them.
+
+    Training keeps all weights then all biases in one contiguous vector, so the
+    optimizer updates every parameter with a handful of whole-vector operations.
+    """
+    flat = np.empty(sum(array.size for array in arrays), dtype=arrays[0].dtype)
+    views = split(flat, [array.shape for array in arrays])
+    for view, array in zip(views, arrays):
+        view[...] = array
+    return flat, views
+
+
 class Workspace:
     """Preallocated per-batch buffers, reused across batches and epochs.
+
+    The gradients live in one flat vector, ``grads``, laid out like the
+    parameters packed by :func:`pack` (all weights, then all biases);
+    ``coef_grads`` and ``intercept_grads`` are views of it.
 
     Parameters
     ----------
@@ -46,8 +73,10 @@ class Workspace:
         fans = list(zip(layer_units[:-1], layer_units[1:]))
         self.n_rows = n_rows
         self.activations = [np.empty((n_rows, fan_out), dtype) for _, fan_out in fans]
-        self.coef_grads = [np.empty(fan, dtype) for fan in fans]
-        self.intercept_grads = [np.empty(fan_out, dtype) for _, fan_out in fans]
+        shapes = fans + [(fan_out,) for _, fan_out in fans]
+        self.grads = np.empty(sum(int(np.prod(shape)) for shape in shapes), dtype)
+        views = split(self.grads, shapes)
+        self.coef_grads, self.intercept_grads = views[: len(fans)], views[len(fans) :]
         self.deltas = [np.empty((n_rows, fan_out), dtype) for _, fan_out in fans[:-1]]
 
     def rows(self, n_samples):
@@ -113,11 +142,13 @@ def backward(layers, coefs, activation, l2, coef_grads, intercept_grads, deltas)
     """
     derivative = DERIVATIVES[activation]
     delta = layers[-1]
+    ones = np.ones(delta.shape[0], dtype=delta.dtype)
     for k in range(len(coefs) - 1, -1, -1):
         # (fan_in, n) @ (n, fan_out) -> (fan_in, fan_out)
         matmul(layers[k].T, delta, out=coef_grads[k])
         coef_grads[k] += l2 * coefs[k]
-        np.sum(delta, axis=0, out=intercept_grads[k])
+        # (n,) @ (n, fan_out) -> (fan_out,): the column sums, as one BLAS call
+        np.matmul(ones, delta, out=intercept_grads[k])
         if k:
             # (n, fan_out) @ (fan_out, fan_in) -> (n, fan_in)
             delta = np.matmul(delta, coefs[k].T, out=deltas[k - 1])

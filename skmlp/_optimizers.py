@@ -6,6 +6,8 @@ values afterwards, so an update allocates nothing.  All state is plain NumPy
 arrays and Python numbers, so pickles and skops files store it as data.
 """
 
+import math
+
 import numpy as np
 
 
@@ -150,9 +152,10 @@ class Adam:
     def update(self, params, grads):
         """Apply one step to ``params`` in place; ``grads`` is overwritten."""
         self.t += 1
+        # A Python float: a NumPy float64 scalar would upcast float32 updates.
         step = (
             self.learning_rate
-            * np.sqrt(1.0 - self.beta_2**self.t)
+            * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
         # With s = (1 - beta_1) g, the second moment takes

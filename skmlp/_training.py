@@ -60,11 +60,14 @@ def batch_slices(n_samples, batch_size):
 def _gather(array, idx, buffer):
     """Rows ``idx`` of ``array``, copied into ``buffer`` when it is dense."""
     if isinstance(array, np.ndarray):
-        return np.take(array, idx, axis=0, out=buffer[: len(idx)])
+        # mode="clip" skips the bounds check that makes np.take buffer ``out``;
+        # the indices are a permutation of the rows, so always in bounds.
+        return np.take(array, idx, axis=0, out=buffer[: len(idx)], mode="clip")
     return array[idx]
 
 
 def train_epochs(
+    params,
     coefs,
     intercepts,
     optimizer,
@@ -87,10 +90,13 @@ def train_epochs(
 
     Parameters
     ----------
+    params : ndarray of shape (n_params,)
+        All the parameters in one vector, updated in place (see
+        :func:`~skmlp._network.pack`).
     coefs, intercepts : list of ndarray
-        The parameters, updated in place.
+        The weights and biases: views of ``params``.
     optimizer : object
-        Has ``update(params, grads)``; its state is rolled back with the
+        Has ``update([params], [grads])``; its state is rolled back with the
         parameters when an epoch fails.
     X : {ndarray, sparse CSR matrix} of shape (n_samples, n_features)
     Y : ndarray of shape (n_samples, n_outputs)
@@ -122,8 +128,6 @@ def train_epochs(
     dtype = coefs[0].dtype
     layer_units = [n_features] + [W.shape[1] for W in coefs]
     workspace = Workspace(layer_units, batch_size, dtype)
-    params = coefs + intercepts
-    grads = workspace.coef_grads + workspace.intercept_grads
     loss_function = LOSS_FUNCTIONS[out_activation]
     buffers = {
         "X": np.empty((batch_size, n_features), dtype),
@@ -139,7 +143,7 @@ def train_epochs(
         return _gather(array, sample_idx[rows], buffers[name])
 
     while True:
-        saved_params = [param.copy() for param in params]
+        saved_params = params.copy()
         saved_optimizer = copy.deepcopy(optimizer.__dict__)
         if shuffle:
             random_state.shuffle(sample_idx)
@@ -172,13 +176,12 @@ def train_epochs(
                         workspace.intercept_grads,
                         deltas,
                     )
-                    optimizer.update(params, grads)
+                    optimizer.update([params], [workspace.grads])
                     total_loss += batch_loss * n_batch
-            if not all(np.isfinite(param).all() for param in params):
+            if not np.isfinite(params).all():
                 raise DivergenceError("the network weights became non-finite")
         except (DivergenceError, KeyboardInterrupt):
-            for param, saved in zip(params, saved_params):
-                np.copyto(param, saved)
+            np.copyto(params, saved_params)
             optimizer.__dict__.update(saved_optimizer)
             raise
         yield float(total_loss / n_samples)

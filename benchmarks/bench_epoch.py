@@ -1,0 +1,192 @@
+"""Seconds per training epoch: skmlp against scikit-learn (and PyTorch on CPU).
+
+Fits each contender on MNIST's 60k training images with the same
+architecture, Adam and batch size, in alternating rounds in one process, and
+reports medians: seconds per epoch, GFLOP/s (an epoch counts as
+``6 * n_samples * sum(fan_in * fan_out)`` FLOPs), the in-process NumPy GEMM
+throughput as the roofline, the speed-up ratios, the peak memory that ``fit``
+adds (NumPy allocations, traced separately from the timed runs), and the time
+of ``predict_proba`` on the 10k test images.
+
+Example::
+
+    python benchmarks/bench_epoch.py --data PATH/mnist.npz --hidden 100 --dtype float32
+"""
+
+import argparse
+import gc
+import statistics
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+from sklearn.neural_network import MLPClassifier
+
+from skmlp import FromScratchMLPClassifier
+
+
+def load(path, dtype):
+    data = np.load(path)
+    scale = np.asarray(255, dtype=dtype)
+    return (
+        data["X_train"].astype(dtype) / scale,
+        data["y_train"].astype(np.int64),
+        data["X_test"].astype(dtype) / scale,
+        data["y_test"].astype(np.int64),
+    )
+
+
+def gemm_gflops(dtype, n=2048, repeats=5):
+    """Best-of-``repeats`` throughput of a large square NumPy matrix product."""
+    rng = np.random.default_rng(0)
+    A, B = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    C = np.empty((n, n), dtype)
+    best = min(_seconds(lambda: np.matmul(A, B, out=C)) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _seconds(function):
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def sklearn_like(cls, hidden, epochs, batch_size):
+    def fit(X, y):
+        model = cls(
+            hidden_layer_sizes=hidden,
+            max_iter=epochs,
+            batch_size=batch_size,
+            random_state=0,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(X, y)
+
+    return fit
+
+
+def torch_mlp(hidden, epochs, batch_size, dtype):
+    """A PyTorch CPU MLP of the same shape, loss and optimizer, or None."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(2)
+    torch_dtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
+
+    class Fitted:
+        def __init__(self, network):
+            self.network = network
+
+        def predict_proba(self, X):
+            with torch.no_grad():
+                logits = self.network(torch.from_numpy(X))
+                return torch.softmax(logits, dim=1).numpy()
+
+    def fit(X, y):
+        torch.manual_seed(0)
+        units = [X.shape[1], *hidden, int(y.max()) + 1]
+        layers = []
+        for fan_in, fan_out in zip(units[:-1], units[1:]):
+            layers += [torch.nn.Linear(fan_in, fan_out), torch.nn.ReLU()]
+        network = torch.nn.Sequential(*layers[:-1]).to(torch_dtype)
+        optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+        loss_function = torch.nn.CrossEntropyLoss()
+        X_t, y_t = torch.from_numpy(X), torch.from_numpy(y)
+        for _ in range(epochs):
+            order = torch.randperm(X_t.shape[0])
+            for start in range(0, X_t.shape[0], batch_size):
+                rows = order[start : start + batch_size]
+                optimizer.zero_grad()
+                loss = loss_function(network(X_t[rows]), y_t[rows])
+                loss.backward()
+                optimizer.step()
+        return Fitted(network)
+
+    return fit
+
+
+def peak_fit_memory(fit, X, y):
+    """Peak bytes NumPy allocates during ``fit`` beyond what existed before."""
+    gc.collect()
+    tracemalloc.start()
+    baseline = tracemalloc.get_traced_memory()[0]
+    fit(X, y)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak - baseline
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", required=True, help="path to mnist.npz")
+    parser.add_argument("--hidden", type=int, nargs="+", default=[100])
+    parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=200)
+    args = parser.parse_args(argv)
+
+    dtype = np.dtype(args.dtype).type
+    hidden = tuple(args.hidden)
+    X, y, X_test, _ = load(args.data, dtype)
+    units = [X.shape[1], *hidden, 10]
+    flops = 6 * X.shape[0] * sum(a * b for a, b in zip(units[:-1], units[1:]))
+
+    fits = {
+        "skmlp": sklearn_like(
+            FromScratchMLPClassifier, hidden, args.epochs, args.batch_size
+        ),
+        "sklearn": sklearn_like(MLPClassifier, hidden, args.epochs, args.batch_size),
+    }
+    torch_fit = torch_mlp(hidden, args.epochs, args.batch_size, dtype)
+    if torch_fit is not None:
+        fits["torch"] = torch_fit
+
+    epoch_seconds = {name: [] for name in fits}
+    predict_seconds = {name: [] for name in fits}
+    for _ in range(args.rounds):
+        for name, fit in fits.items():
+            gc.collect()
+            start = time.perf_counter()
+            model = fit(X, y)
+            epoch_seconds[name].append((time.perf_counter() - start) / args.epochs)
+            start = time.perf_counter()
+            model.predict_proba(X_test)
+            predict_seconds[name].append(time.perf_counter() - start)
+
+    roofline = gemm_gflops(dtype)
+    print(
+        f"MNIST {X.shape[0]} x {X.shape[1]}, hidden={hidden}, {args.dtype}, Adam, "
+        f"batch {args.batch_size}; medians of {args.rounds} alternating rounds of "
+        f"{args.epochs} epochs"
+    )
+    print(f"NumPy GEMM roofline: {roofline:.1f} GFLOP/s")
+    print(f"{'':8} {'s/epoch':>8} {'GFLOP/s':>8} {'% roof':>7} {'predict_proba s':>16}")
+    median = {name: statistics.median(times) for name, times in epoch_seconds.items()}
+    for name, seconds in median.items():
+        gflops = flops / seconds / 1e9
+        predict = statistics.median(predict_seconds[name])
+        print(
+            f"{name:8} {seconds:8.3f} {gflops:8.1f} {100 * gflops / roofline:6.1f}% "
+            f"{predict:16.4f}"
+        )
+    for name in fits:
+        if name != "skmlp":
+            print(f"speed-up vs {name}: {median[name] / median['skmlp']:.2f}x")
+    predict_ratio = statistics.median(predict_seconds["sklearn"]) / statistics.median(
+        predict_seconds["skmlp"]
+    )
+    print(f"predict_proba speed-up vs sklearn: {predict_ratio:.2f}x")
+    for name in ("skmlp", "sklearn"):
+        added = peak_fit_memory(fits[name], X, y)
+        print(
+            f"peak memory added by {name} fit: {added / 2**20:.1f} MiB "
+            f"({added / X.nbytes:.2f}x the size of X)"
+        )
+
+
+if __name__ == "__main__":
+    main()
