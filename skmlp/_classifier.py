@@ -15,13 +15,14 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    assert_all_finite,
     check_is_fitted,
     validate_data,
 )
 
 from ._activations import ACTIVATIONS, LOG_ACTIVATIONS
 from ._initializers import glorot_uniform
-from ._network import forward, pack
+from ._network import NonFiniteInputError, forward, pack
 from ._optimizers import OPTIMIZERS
 from ._training import DivergenceError, Plateau, train_epochs
 
@@ -627,7 +628,9 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                     self.best_loss_ = -plateau.best
                 else:
                     score = accuracy_score(
-                        y_val, self._predict(X_val), sample_weight=sample_weight_val
+                        y_val,
+                        self._labels(self._logits(X_val)),
+                        sample_weight=sample_weight_val,
                     )
                     self.validation_scores_.append(score)
                     progress += f", validation score = {score:.6f}"
@@ -688,23 +691,43 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         return forward(X, self.coefs_, self.intercepts_, self.activation)[-1]
 
-    def _predict(self, X):
-        """Predict the labels of already validated ``X``."""
-        Z = self._logits(X)
+    def _labels(self, Z):
+        """The predicted labels for the logits ``Z``."""
         if self._target_kind == "multilabel":
             return (Z > 0).astype(int)
         return self.classes_[_PREDICT_INDEX[self._target_kind](Z)]
 
-    def _validate_X(self, X):
+    def _checked_logits(self, X):
+        """Validate ``X`` for prediction and return its logits.
+
+        NaN and infinity are detected in the first layer's outputs, a pass over
+        ``n_hidden`` instead of ``n_features`` columns; only then is ``X``
+        scanned, to say what is wrong.
+        """
         check_is_fitted(self)
         other = np.float32 if self.coefs_[0].dtype == np.float64 else np.float64
-        return validate_data(
+        X = validate_data(
             self,
             X,
             accept_sparse=["csr", "csc"],
             dtype=(self.coefs_[0].dtype, other),
+            ensure_all_finite=False,
             reset=False,
         )
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                Z = forward(
+                    X, self.coefs_, self.intercepts_, self.activation, check_finite=True
+                )[-1]
+            if not np.isfinite(Z).all():
+                raise NonFiniteInputError
+        except NonFiniteInputError:
+            assert_all_finite(X, input_name="X")
+            raise ValueError(
+                f"X is too large for this network: its activations overflow {X.dtype}."
+                " Scale the features, e.g. with sklearn.preprocessing.StandardScaler."
+            ) from None
+        return Z
 
     def predict(self, X):
         """Predict class labels.
@@ -719,7 +742,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             The predicted classes (a 0/1 indicator matrix for multilabel).
         """
-        return self._predict(self._validate_X(X))
+        return self._labels(self._checked_logits(X))
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -734,7 +757,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             The probability of each class, in the order of ``classes_``.
         """
-        Z = self._logits(self._validate_X(X))
+        Z = self._checked_logits(X)
         return _PROBA[self._target_kind](Z)
 
     def predict_log_proba(self, X):
@@ -751,7 +774,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             The log-probability of each class, in the order of ``classes_``;
             finite however confident the network is.
         """
-        Z = self._logits(self._validate_X(X))
+        Z = self._checked_logits(X)
         return _LOG_PROBA[self._target_kind](Z)
 
     def __sklearn_tags__(self):

@@ -87,7 +87,11 @@ class Workspace:
         )
 
 
-def forward(X, coefs, intercepts, activation, activations=None):
+class NonFiniteInputError(ValueError):
+    """Raised by :func:`forward` when the first layer's outputs are not finite."""
+
+
+def forward(X, coefs, intercepts, activation, activations=None, *, check_finite=False):
     """Run the network on ``X`` up to the output logits.
 
     Parameters
@@ -100,6 +104,11 @@ def forward(X, coefs, intercepts, activation, activations=None):
         Name of the hidden activation in ``ACTIVATIONS``.
     activations : list of ndarray or None
         Buffers of shape ``(n_samples, fan_out)`` to fill; allocated when None.
+    check_finite : bool, default=False
+        Raise :class:`NonFiniteInputError` if the first layer's affine outputs
+        ``X W_0 + b_0`` are not all finite. With finite weights this catches
+        every NaN or infinity in ``X`` (and overflow), at the cost of a pass
+        over ``(n_samples, fan_out)`` values instead of over ``X`` itself.
 
     Returns
     -------
@@ -115,6 +124,8 @@ def forward(X, coefs, intercepts, activation, activations=None):
         # (n, fan_in) @ (fan_in, fan_out) -> (n, fan_out)
         Z = matmul(layers[-1], W, out=out)
         Z += b
+        if check_finite and not k and not np.isfinite(Z).all():
+            raise NonFiniteInputError("the first layer's outputs are not finite")
         if k < last:
             hidden_activation(Z)
         layers.append(Z)

@@ -115,6 +115,11 @@ class Adam:
         v <- beta_2 v + (1 - beta_2) g^2
         w <- w - eta sqrt(1 - beta_2^t) / (1 - beta_1^t) * m / (sqrt(v) + epsilon)
 
+    To save two passes over the parameters per step, the state holds the
+    moments without their ``(1 - beta)`` factors: ``ms = m / (1 - beta_1)``
+    and ``vs = v / (1 - beta_2)``, so that ``ms <- beta_1 ms + g`` and
+    ``vs <- beta_2 vs + g^2``; the constants move into the step.
+
     Parameters
     ----------
     params : list of ndarray
@@ -152,25 +157,25 @@ class Adam:
     def update(self, params, grads):
         """Apply one step to ``params`` in place; ``grads`` is overwritten."""
         self.t += 1
-        # A Python float: a NumPy float64 scalar would upcast float32 updates.
+        # m / (sqrt(v) + eps) = c * ms / (sqrt(vs) + eps / sqrt(1 - beta_2)) with
+        # c = (1 - beta_1) / sqrt(1 - beta_2). Python floats throughout: a NumPy
+        # float64 scalar would upcast float32 updates.
+        root = math.sqrt(1.0 - self.beta_2)
         step = (
             self.learning_rate
             * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
+            * (1.0 - self.beta_1)
+            / root
         )
-        # With s = (1 - beta_1) g, the second moment takes
-        # (1 - beta_2) g^2 = (1 - beta_2) / (1 - beta_1)^2 s^2.
-        square_scale = (1.0 - self.beta_2) / (1.0 - self.beta_1) ** 2
         for param, m, v, grad in zip(params, self.ms, self.vs, grads):
-            grad *= 1.0 - self.beta_1
             m *= self.beta_1
             m += grad
             np.square(grad, out=grad)
-            grad *= square_scale
             v *= self.beta_2
             v += grad
             np.sqrt(v, out=grad)
-            grad += self.epsilon
+            grad += self.epsilon / root
             np.divide(m, grad, out=grad)
             grad *= step
             param -= grad
