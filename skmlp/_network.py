@@ -124,7 +124,13 @@ def forward(X, coefs, intercepts, activation, activations=None, *, check_finite=
         # (n, fan_in) @ (fan_in, fan_out) -> (n, fan_out)
         Z = matmul(layers[-1], W, out=out)
         Z += b
-        if check_finite and not k and not np.isfinite(Z).all():
+        # A sum is finite exactly when every term is, unless it overflows.
+        if (
+            check_finite
+            and not k
+            and not np.isfinite(Z.sum())
+            and not np.isfinite(Z).all()
+        ):
             raise NonFiniteInputError("the first layer's outputs are not finite")
         if k < last:
             hidden_activation(Z)

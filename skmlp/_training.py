@@ -134,6 +134,7 @@ def train_epochs(
         "Y": np.empty((batch_size, Y.shape[1]), dtype),
         "sample_weight": np.empty(batch_size, dtype),
     }
+    weights = params[: sum(W.size for W in coefs)]  # all the W_k, packed first
     sample_idx = np.arange(n_samples)
     slices = batch_slices(n_samples, batch_size)
 
@@ -162,7 +163,7 @@ def train_epochs(
                         X_batch, coefs, intercepts, activation, activations
                     )
                     batch_loss = loss_function(layers[-1], Y_batch, w_batch)
-                    batch_loss += 0.5 * alpha * sum(np.vdot(W, W) for W in coefs)
+                    batch_loss += 0.5 * alpha * float(np.dot(weights, weights))
                     batch_loss /= weight_sum
                     if not math.isfinite(batch_loss):
                         raise DivergenceError("the training loss became non-finite")
