@@ -22,9 +22,17 @@ from sklearn.utils.validation import (
 
 from ._activations import ACTIVATIONS, LOG_ACTIVATIONS
 from ._initializers import glorot_uniform
+from ._losses import LOSS_FUNCTIONS
 from ._network import NonFiniteInputError, forward, pack
 from ._optimizers import OPTIMIZERS
 from ._training import DivergenceError, Plateau, train_epochs
+
+try:
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # scikit-learn < 1.9 has no callback API
+
+    class CallbackSupportMixin:
+        """Stand-in for scikit-learn < 1.9, which has no callbacks to support."""
 
 
 class _SolverOptions(StrOptions):
@@ -104,7 +112,60 @@ _OUT_ACTIVATION = {
 }
 
 
-class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
+class _EpochCallbacks:
+    """Report the fit and each epoch to scikit-learn's callbacks (1.9+).
+
+    Each epoch is a subtask of the fit; at its end the callbacks may ask for a
+    ``fitted_estimator`` (a copy with the weights of that epoch) and may ask to
+    stop training.
+    """
+
+    def __init__(self, estimator, X, y, sample_weight, n_epochs):
+        self._estimator = estimator
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        self._hook_kwargs = dict(estimator=estimator, X=X, y=y, metadata=metadata)
+        self._fit = estimator._init_callback_context(max_subtasks=n_epochs)
+        self._fit.call_on_fit_task_begin(**self._hook_kwargs)
+        self._epoch = None
+
+    def _weights(self):
+        return {
+            "coefs_": [W.copy() for W in self._estimator.coefs_],
+            "intercepts_": [b.copy() for b in self._estimator.intercepts_],
+        }
+
+    def epoch_begins(self):
+        self._epoch = self._fit.subcontext(task_name="epoch")
+        self._epoch.call_on_fit_task_begin(
+            **self._hook_kwargs, reconstruction_attributes=self._weights
+        )
+
+    def epoch_ends(self):
+        """Return True if a callback asks to stop."""
+        return self._epoch.call_on_fit_task_end(
+            **self._hook_kwargs, reconstruction_attributes=self._weights
+        )
+
+    def fit_ends(self):
+        self._fit.call_on_fit_task_end(
+            **self._hook_kwargs, reconstruction_attributes=self._weights
+        )
+
+
+class _NoCallbacks:
+    """What training reports to when scikit-learn has no callback API."""
+
+    def epoch_begins(self):
+        pass
+
+    def epoch_ends(self):
+        return False
+
+    def fit_ends(self):
+        pass
+
+
+class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron classifier trained by our own NumPy backprop.
 
     A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`:
@@ -121,6 +182,11 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
     - training that diverges stops at once with a ``ValueError`` and keeps the
       weights of the last finite epoch;
     - a ``partial_fit`` call that fails validation leaves the model unchanged.
+
+    It also has what scikit-learn's users have asked for: ``dropout``, a
+    ``'cosine'`` learning-rate schedule for both solvers, a ``'squared_error'``
+    loss, the validation loss per epoch, and scikit-learn's callbacks
+    (``set_callbacks``, scikit-learn 1.9+) with one task per epoch.
 
     Parameters
     ----------
@@ -141,10 +207,14 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; 'auto' means ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
-        Learning-rate schedule of ``solver='sgd'``: constant; divided by
-        ``t ** power_t`` after each epoch (``t`` samples seen); or divided by 5
-        each time ``n_iter_no_change`` epochs fail to improve by ``tol``.
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+            default='constant'
+        Learning-rate schedule: constant; divided by ``t ** power_t`` after
+        each epoch (``t`` samples seen, ``solver='sgd'`` only); divided by 5
+        each time ``n_iter_no_change`` epochs fail to improve by ``tol``
+        (``solver='sgd'`` only); or 'cosine', for both solvers: a linear
+        warm-up over the first 5% of the steps of ``max_iter`` epochs, then a
+        cosine decay towards 0 (with ``partial_fit``, over ``max_iter`` calls).
 
     learning_rate_init : float, default=0.001
         The initial learning rate.
@@ -202,6 +272,16 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         Maximum number of loss evaluations of ``solver='lbfgs'`` (kept for
         compatibility; unused by the stochastic solvers).
 
+    loss : {'log_loss', 'squared_error'}, default='log_loss'
+        The training loss: the cross-entropy of the softmax (or logistic)
+        outputs, or half the sum of squared differences between the output
+        probabilities and the one-hot targets.
+
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit during training (inverted
+        dropout: the kept units are scaled by ``1 / (1 - dropout)``, and
+        prediction uses the whole network). In [0, 1).
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -219,6 +299,10 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
     validation_scores_ : list of float or None
         The validation accuracy of each epoch when ``fit`` used early stopping,
         else None.
+
+    validation_loss_curve_ : list of float or None
+        The mean loss on the validation set at each epoch (without the L2
+        penalty) when ``fit`` used early stopping, else None.
 
     best_validation_score_ : float or None
         The best validation accuracy when ``fit`` used early stopping, else None.
@@ -282,7 +366,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
         ],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -303,6 +387,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
     def __init__(
@@ -331,6 +417,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         epsilon=1e-8,
         n_iter_no_change=10,
         max_fun=15000,
+        loss="log_loss",
+        dropout=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -355,6 +443,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
+        self.loss = loss
+        self.dropout = dropout
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -510,10 +600,9 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         self.best_validation_score_ = None
         self._no_improvement_count = 0
 
-    def _make_optimizer(self, params):
+    def _make_optimizer(self, params, total_steps):
         settings = {
             "sgd": dict(
-                learning_rate=self.learning_rate,
                 momentum=self.momentum,
                 nesterov=self.nesterovs_momentum,
                 power_t=self.power_t,
@@ -521,7 +610,11 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             "adam": dict(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon),
         }[self.solver]
         return OPTIMIZERS[self.solver](
-            [params], learning_rate_init=self.learning_rate_init, **settings
+            [params],
+            learning_rate_init=self.learning_rate_init,
+            learning_rate=self.learning_rate,
+            total_steps=total_steps,
+            **settings,
         )
 
     def _validation_split(self, X, y, Y, sample_weight, random_state):
@@ -557,31 +650,42 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             train, val = train + [None], val + [None]
         return train, val
 
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the {n_samples} "
+                "training samples; it is clipped to the number of samples.",
+                stacklevel=6,
+            )
+        return min(self.batch_size, n_samples)
+
+    def _validation_loss(self, X, Y, sample_weight):
+        """Mean loss on a validation set (without the L2 penalty)."""
+        loss = LOSS_FUNCTIONS[self.loss, self.out_activation_]
+        total = loss(self._logits(X), Y, sample_weight)
+        return total / (X.shape[0] if sample_weight is None else sample_weight.sum())
+
     def _run(self, X, y, Y, sample_weight, random_state, incremental):
         validation = None
         if self.early_stopping and not incremental:
             validation = self._validation_split(X, y, Y, sample_weight, random_state)
         if validation is not None:
-            (X, _, Y, sample_weight), (X_val, y_val, _, sample_weight_val) = validation
-
+            (X, _, Y, sample_weight), (X_val, y_val, Y_val, sample_weight_val) = (
+                validation
+            )
         n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn(
-                    f"Got batch_size={self.batch_size} larger than the {n_samples} "
-                    "training samples; it is clipped to the number of samples.",
-                    stacklevel=5,
-                )
-            batch_size = min(self.batch_size, n_samples)
+        batch_size = self._batch_size(n_samples)
 
         if not incremental:
+            validated = validation is not None
             self.n_iter_ = 0
             self._no_improvement_count = 0
-            self.best_loss_ = None if validation is not None else np.inf
-            self.validation_scores_ = [] if validation is not None else None
-            self.best_validation_score_ = -np.inf if validation is not None else None
+            self.best_loss_ = None if validated else np.inf
+            self.validation_scores_ = [] if validated else None
+            self.validation_loss_curve_ = [] if validated else None
+            self.best_validation_score_ = -np.inf if validated else None
         if validation is not None:
             plateau = Plateau(self.tol, -np.inf)
             best_params = None
@@ -591,13 +695,15 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         plateau.count = self._no_improvement_count
 
         # Train on one contiguous parameter vector; coefs_ and intercepts_ view it.
+        n_layers = len(self.coefs_)
         params, views = pack(self.coefs_ + self.intercepts_)
-        self.coefs_, self.intercepts_ = (
-            views[: len(self.coefs_)],
-            views[len(self.coefs_) :],
-        )
+        self.coefs_, self.intercepts_ = views[:n_layers], views[n_layers:]
         if not incremental or not hasattr(self, "_optimizer"):
-            self._optimizer = self._make_optimizer(params)
+            total_steps = self.max_iter * math.ceil(n_samples / batch_size)
+            self._optimizer = self._make_optimizer(params, total_steps)
+        dropout_rng = None
+        if self.dropout:
+            dropout_rng = np.random.default_rng(random_state.randint(2**31 - 1))
         epochs = train_epochs(
             params,
             self.coefs_,
@@ -612,12 +718,22 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
             batch_size=batch_size,
             shuffle=self.shuffle,
             random_state=random_state,
+            loss=self.loss,
+            dropout=self.dropout,
+            dropout_rng=dropout_rng,
         )
         n_epochs = 1 if incremental else self.max_iter
+        callbacks = (
+            _EpochCallbacks(self, X, y, sample_weight, n_epochs)
+            if hasattr(self, "_init_callback_context")
+            else _NoCallbacks()
+        )
         converged = incremental
         try:
             start = time.perf_counter()
-            for _, loss in zip(range(n_epochs), epochs):
+            for _ in range(n_epochs):
+                callbacks.epoch_begins()
+                loss = next(epochs)
                 self.n_iter_ += 1
                 self.t_ += n_samples
                 self.loss_ = loss
@@ -633,7 +749,13 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                         sample_weight=sample_weight_val,
                     )
                     self.validation_scores_.append(score)
-                    progress += f", validation score = {score:.6f}"
+                    self.validation_loss_curve_.append(
+                        self._validation_loss(X_val, Y_val, sample_weight_val)
+                    )
+                    progress += (
+                        f", validation loss = {self.validation_loss_curve_[-1]:.8f}"
+                        f", validation score = {score:.6f}"
+                    )
                     if plateau.update(score):
                         best_params = params.copy()
                     self.best_validation_score_ = plateau.best
@@ -643,6 +765,9 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
                     print(f"{progress} ({elapsed:.3f}s)")
                     start = time.perf_counter()
                 self._optimizer.epoch_ends(self.t_)
+                if callbacks.epoch_ends():
+                    converged = True
+                    break
                 if plateau.count > self.n_iter_no_change:
                     stop = self._optimizer.on_plateau()
                     if self.verbose:
@@ -668,6 +793,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseEstimator):
         finally:
             if validation is not None and best_params is not None:
                 np.copyto(params, best_params)
+        callbacks.fit_ends()
         if not converged:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "

@@ -1,17 +1,22 @@
 """Output losses: each turns the output logits into the loss and the output delta.
 
+``LOSS_FUNCTIONS[loss, out_activation]`` picks the function for a loss name
+("log_loss" or "squared_error") and an output activation ("softmax" or
+"logistic").
+
 A loss function takes the logits ``Z`` of the output layer (shape
 ``(n_samples, n_outputs)``), the encoded targets ``Y`` of the same shape and
 optional per-sample weights ``w``.  It returns the weighted *sum* of the
 per-sample losses and overwrites ``Z`` with the output delta
-``dL/dz_i = w_i (p_i - y_i)``, where ``p_i`` is the output activation.
+``dL/dz_i``, times ``w_i``; for the log-loss this is ``w_i (p_i - y_i)``,
+where ``p_i`` is the output activation.
 Working from the logits rather than from probabilities keeps the loss finite
 and exact however confident the network is.
 """
 
 import numpy as np
 
-from ._activations import logistic
+from ._activations import logistic, softmax
 
 
 def _weighted_sum(per_sample, sample_weight, delta):
@@ -78,4 +83,67 @@ def logistic_log_loss(Z, Y, sample_weight=None):
     return _weighted_sum(per_sample, sample_weight, Z)
 
 
-LOSS_FUNCTIONS = {"softmax": softmax_log_loss, "logistic": logistic_log_loss}
+def softmax_squared_error(Z, Y, sample_weight=None):
+    """Sum-of-squares cost of a softmax output.
+
+    ``L = sum_i w_i / 2 ||p_i - y_i||^2`` with ``p_i = softmax(z_i)``, and
+    ``dL/dz_i = w_i J_i^T (p_i - y_i)`` with the softmax Jacobian
+    ``J_i = diag(p_i) - p_i p_i^T``, that is
+    ``w_i p_i * ((p_i - y_i) - <p_i, p_i - y_i>)``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_classes)
+        Output logits; overwritten with the output delta.
+    Y : ndarray of shape (n_samples, n_classes)
+        One-hot encoded targets.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample weights ``w``; ``None`` means all ones.
+
+    Returns
+    -------
+    loss : float
+        The weighted sum of the per-sample losses.
+    """
+    P = softmax(Z).copy()
+    Z -= Y  # p - y
+    per_sample = 0.5 * np.einsum("ij,ij->i", Z, Z)
+    Z -= np.einsum("ij,ij->i", P, Z)[:, np.newaxis]
+    Z *= P
+    return _weighted_sum(per_sample, sample_weight, Z)
+
+
+def logistic_squared_error(Z, Y, sample_weight=None):
+    """Sum-of-squares cost of independent logistic outputs.
+
+    ``L = sum_i w_i / 2 ||p_i - y_i||^2`` with ``p_i = sigmoid(z_i)``, and
+    ``dL/dz_i = w_i (p_i - y_i) p_i (1 - p_i)``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Output logits; overwritten with the output delta.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Binary targets in {0, 1}.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample weights ``w``; ``None`` means all ones.
+
+    Returns
+    -------
+    loss : float
+        The weighted sum of the per-sample losses.
+    """
+    P = logistic(Z).copy()
+    Z -= Y  # p - y
+    per_sample = 0.5 * np.einsum("ij,ij->i", Z, Z)
+    Z *= P
+    Z *= 1.0 - P
+    return _weighted_sum(per_sample, sample_weight, Z)
+
+
+LOSS_FUNCTIONS = {
+    ("log_loss", "softmax"): softmax_log_loss,
+    ("log_loss", "logistic"): logistic_log_loss,
+    ("squared_error", "softmax"): softmax_squared_error,
+    ("squared_error", "logistic"): logistic_squared_error,
+}

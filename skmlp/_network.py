@@ -67,9 +67,11 @@ class Workspace:
         The largest batch the buffers must hold.
     dtype : numpy dtype
         The floating dtype of the network.
+    dropout : bool, default=False
+        Whether to also hold dropout masks and dropped activations.
     """
 
-    def __init__(self, layer_units, n_rows, dtype):
+    def __init__(self, layer_units, n_rows, dtype, dropout=False):
         fans = list(zip(layer_units[:-1], layer_units[1:]))
         self.n_rows = n_rows
         self.activations = [np.empty((n_rows, fan_out), dtype) for _, fan_out in fans]
@@ -77,13 +79,22 @@ class Workspace:
         self.grads = np.empty(sum(int(np.prod(shape)) for shape in shapes), dtype)
         views = split(self.grads, shapes)
         self.coef_grads, self.intercept_grads = views[: len(fans)], views[len(fans) :]
-        self.deltas = [np.empty((n_rows, fan_out), dtype) for _, fan_out in fans[:-1]]
+        hidden = [np.empty((n_rows, fan_out), dtype) for _, fan_out in fans[:-1]]
+        self.deltas = hidden
+        self.masks = [np.empty_like(buffer) for buffer in hidden] if dropout else None
+        self.dropped = [np.empty_like(buffer) for buffer in hidden] if dropout else None
 
     def rows(self, n_samples):
-        """Views of the activation and delta buffers for a batch of ``n_samples``."""
-        return (
-            [buffer[:n_samples] for buffer in self.activations],
-            [buffer[:n_samples] for buffer in self.deltas],
+        """Views of the buffers for a batch of ``n_samples``.
+
+        Returns
+        -------
+        activations, deltas, masks, dropped : list of ndarray
+            ``masks`` and ``dropped`` are None without dropout.
+        """
+        return tuple(
+            None if buffers is None else [buffer[:n_samples] for buffer in buffers]
+            for buffers in (self.activations, self.deltas, self.masks, self.dropped)
         )
 
 
@@ -91,7 +102,17 @@ class NonFiniteInputError(ValueError):
     """Raised by :func:`forward` when the first layer's outputs are not finite."""
 
 
-def forward(X, coefs, intercepts, activation, activations=None, *, check_finite=False):
+def forward(
+    X,
+    coefs,
+    intercepts,
+    activation,
+    activations=None,
+    *,
+    check_finite=False,
+    masks=None,
+    dropped=None,
+):
     """Run the network on ``X`` up to the output logits.
 
     Parameters
@@ -109,12 +130,19 @@ def forward(X, coefs, intercepts, activation, activations=None, *, check_finite=
         ``X W_0 + b_0`` are not all finite. With finite weights this catches
         every NaN or infinity in ``X`` (and overflow), at the cost of a pass
         over ``(n_samples, fan_out)`` values instead of over ``X`` itself.
+    masks : list of ndarray or None
+        Inverted dropout: one array per hidden layer, of 0 (dropped unit) or
+        ``1 / (1 - p)`` (kept unit). The next layer then sees
+        ``d_k = a_k * mask_k``, stored in ``dropped``, while ``activations``
+        keep ``a_k`` for the derivatives.
+    dropped : list of ndarray or None
+        Buffers for ``d_k``, required with ``masks``.
 
     Returns
     -------
     layers : list of ndarray
-        ``[a_0, a_1, ..., a_{L-1}, z_L]``: the hidden activations and the
-        output logits.
+        ``[a_0, a_1, ..., a_{L-1}, z_L]``: the inputs of each layer (the
+        dropped activations ``d_k`` under dropout) and the output logits.
     """
     hidden_activation = ACTIVATIONS[activation]
     layers = [X]
@@ -134,11 +162,24 @@ def forward(X, coefs, intercepts, activation, activations=None, *, check_finite=
             raise NonFiniteInputError("the first layer's outputs are not finite")
         if k < last:
             hidden_activation(Z)
+            if masks is not None:
+                Z = np.multiply(Z, masks[k], out=dropped[k])
         layers.append(Z)
     return layers
 
 
-def backward(layers, coefs, activation, l2, coef_grads, intercept_grads, deltas):
+def backward(
+    layers,
+    coefs,
+    activation,
+    l2,
+    coef_grads,
+    intercept_grads,
+    deltas,
+    *,
+    masks=None,
+    hidden=None,
+):
     """Back-propagate the output delta into the gradients, in place.
 
     Parameters
@@ -156,6 +197,11 @@ def backward(layers, coefs, activation, l2, coef_grads, intercept_grads, deltas)
         Filled with ``dL/dW_k`` and ``dL/db_k``.
     deltas : list of ndarray
         Buffers of shape ``(n_samples, fan_out)`` for the hidden deltas.
+    masks : list of ndarray or None
+        The dropout masks used by :func:`forward`; the hidden deltas are
+        multiplied by them: ``delta_k = (delta_{k+1} W_k^T) * mask_k * phi'(z_k)``.
+    hidden : list of ndarray or None
+        The hidden activations ``a_k`` before dropout, required with ``masks``.
     """
     derivative = DERIVATIVES[activation]
     delta = layers[-1]
@@ -169,4 +215,8 @@ def backward(layers, coefs, activation, l2, coef_grads, intercept_grads, deltas)
         if k:
             # (n, fan_out) @ (fan_out, fan_in) -> (n, fan_in)
             delta = np.matmul(delta, coefs[k].T, out=deltas[k - 1])
-            derivative(layers[k], delta)
+            if masks is None:
+                derivative(layers[k], delta)
+            else:
+                delta *= masks[k - 1]
+                derivative(hidden[k - 1], delta)

@@ -10,8 +10,11 @@ import math
 
 import numpy as np
 
+# The fraction of the steps that ``cosine`` spends warming up.
+COSINE_WARMUP = 0.05
 
-def _keep(optimizer, n_samples_seen):
+
+def _keep(optimizer, *args):
     return optimizer.learning_rate
 
 
@@ -19,8 +22,35 @@ def _inverse_scaling(optimizer, n_samples_seen):
     return optimizer.learning_rate_init / (n_samples_seen + 1) ** optimizer.power_t
 
 
+def _cosine(optimizer):
+    """Linear warm-up over the first steps, then cosine decay towards 0.
+
+    With ``T = total_steps`` and ``w = max(1, round(COSINE_WARMUP * T))``, step
+    ``t`` (from 1) uses ``eta_0 t / w`` for ``t <= w``, then
+    ``eta_0 (1 + cos(pi (t - w) / (T - w + 1))) / 2``.
+    """
+    t, total = optimizer.t, optimizer.total_steps
+    warmup = max(1, round(COSINE_WARMUP * total))
+    if t <= warmup:
+        return optimizer.learning_rate_init * t / warmup
+    progress = min(1.0, (t - warmup) / (total - warmup + 1))
+    return optimizer.learning_rate_init * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+
 # Learning rate after an epoch, as a function of the samples seen so far.
-SCHEDULES = {"constant": _keep, "adaptive": _keep, "invscaling": _inverse_scaling}
+EPOCH_SCHEDULES = {
+    "constant": _keep,
+    "adaptive": _keep,
+    "invscaling": _inverse_scaling,
+    "cosine": _keep,
+}
+# Learning rate before each step; ``cosine`` is the only per-step schedule.
+STEP_SCHEDULES = {
+    "constant": _keep,
+    "adaptive": _keep,
+    "invscaling": _keep,
+    "cosine": _cosine,
+}
 
 # ``adaptive`` divides the rate by this on a plateau, until it is below the floor.
 ADAPTIVE_DIVISOR = 5.0
@@ -42,16 +72,19 @@ class SGD:
         The parameters to optimize; only their shapes and dtypes are used here.
     learning_rate_init : float
         The initial rate ``eta``.
-    learning_rate : {"constant", "invscaling", "adaptive"}
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine"}
         The schedule: ``invscaling`` sets ``eta = eta_0 / (t + 1) ** power_t``
         after each epoch (``t`` samples seen); ``adaptive`` divides ``eta`` by 5
-        each time training reaches a plateau.
+        each time training reaches a plateau; ``cosine`` warms up linearly and
+        then decays along a cosine over ``total_steps`` steps.
     momentum : float
         The momentum coefficient in [0, 1].
     nesterov : bool
         Whether to use Nesterov's momentum.
     power_t : float
         Exponent of the ``invscaling`` schedule.
+    total_steps : int or None
+        The number of steps the ``cosine`` schedule spans.
 
     Examples
     --------
@@ -72,6 +105,7 @@ class SGD:
         momentum=0.9,
         nesterov=True,
         power_t=0.5,
+        total_steps=None,
     ):
         self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
@@ -79,10 +113,14 @@ class SGD:
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.power_t = float(power_t)
+        self.total_steps = total_steps
+        self.t = 0
         self.velocities = [np.zeros_like(param) for param in params]
 
     def update(self, params, grads):
         """Apply one step to ``params`` in place; ``grads`` is overwritten."""
+        self.t += 1
+        self.learning_rate = STEP_SCHEDULES[self.schedule](self)
         for param, velocity, grad in zip(params, self.velocities, grads):
             grad *= self.learning_rate
             velocity *= self.momentum
@@ -96,7 +134,7 @@ class SGD:
 
     def epoch_ends(self, n_samples_seen):
         """Move the learning rate along its schedule after an epoch."""
-        self.learning_rate = SCHEDULES[self.schedule](self, n_samples_seen)
+        self.learning_rate = EPOCH_SCHEDULES[self.schedule](self, n_samples_seen)
 
     def on_plateau(self):
         """React to a plateau: return True to stop, or lower the rate (adaptive)."""
@@ -130,6 +168,11 @@ class Adam:
         Decay rates of the first and second moment estimates, in [0, 1).
     epsilon : float
         Added to ``sqrt(v)`` for numerical stability.
+    learning_rate : str, default="constant"
+        ``"cosine"`` schedules ``eta`` as :class:`SGD` does; any other value
+        keeps it constant (scikit-learn's schedules apply to SGD only).
+    total_steps : int or None
+        The number of steps the ``cosine`` schedule spans.
 
     Examples
     --------
@@ -143,10 +186,19 @@ class Adam:
     """
 
     def __init__(
-        self, params, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8
+        self,
+        params,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        learning_rate="constant",
+        total_steps=None,
     ):
         self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
+        self.schedule = learning_rate if learning_rate == "cosine" else "constant"
+        self.total_steps = total_steps
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
@@ -157,6 +209,7 @@ class Adam:
     def update(self, params, grads):
         """Apply one step to ``params`` in place; ``grads`` is overwritten."""
         self.t += 1
+        self.learning_rate = STEP_SCHEDULES[self.schedule](self)
         # m / (sqrt(v) + eps) = c * ms / (sqrt(vs) + eps / sqrt(1 - beta_2)) with
         # c = (1 - beta_1) / sqrt(1 - beta_2). Python floats throughout: a NumPy
         # float64 scalar would upcast float32 updates.

@@ -66,6 +66,14 @@ def _gather(array, idx, buffer):
     return array[idx]
 
 
+def _draw_dropout_masks(masks, dropout, rng):
+    """Fill each mask with 0 (probability ``dropout``) or ``1 / (1 - dropout)``."""
+    for mask in masks:
+        rng.random(out=mask, dtype=mask.dtype)
+        np.greater_equal(mask, dropout, out=mask)
+        mask *= 1.0 / (1.0 - dropout)
+
+
 def train_epochs(
     params,
     coefs,
@@ -81,6 +89,9 @@ def train_epochs(
     batch_size,
     shuffle,
     random_state,
+    loss="log_loss",
+    dropout=0.0,
+    dropout_rng=None,
 ):
     """Train the network epoch after epoch, yielding each epoch's mean loss.
 
@@ -103,7 +114,7 @@ def train_epochs(
         Encoded targets, of the dtype of the parameters.
     sample_weight : ndarray of shape (n_samples,) or None
     activation, out_activation : str
-        Names of the hidden activation and of the output (loss) function.
+        Names of the hidden and output activations.
     alpha : float
         The L2 penalty.
     batch_size : int
@@ -112,6 +123,13 @@ def train_epochs(
         Whether to visit the samples in a new random order each epoch.
     random_state : numpy.random.RandomState
         The generator for the shuffles.
+    loss : {"log_loss", "squared_error"}, default="log_loss"
+        The loss, with ``out_activation`` a key of ``LOSS_FUNCTIONS``.
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit in each training batch
+        (inverted dropout: kept units are scaled by ``1 / (1 - dropout)``).
+    dropout_rng : numpy.random.Generator or None
+        The generator for the dropout masks; required when ``dropout > 0``.
 
     Yields
     ------
@@ -127,8 +145,8 @@ def train_epochs(
     n_samples, n_features = X.shape
     dtype = coefs[0].dtype
     layer_units = [n_features] + [W.shape[1] for W in coefs]
-    workspace = Workspace(layer_units, batch_size, dtype)
-    loss_function = LOSS_FUNCTIONS[out_activation]
+    workspace = Workspace(layer_units, batch_size, dtype, dropout=dropout > 0)
+    loss_function = LOSS_FUNCTIONS[loss, out_activation]
     buffers = {
         "X": np.empty((batch_size, n_features), dtype),
         "Y": np.empty((batch_size, Y.shape[1]), dtype),
@@ -157,10 +175,20 @@ def train_epochs(
                     w_batch = batch(sample_weight, "sample_weight", rows)
                     n_batch = X_batch.shape[0]
                     weight_sum = n_batch if w_batch is None else float(w_batch.sum())
+                    if not weight_sum:
+                        continue  # a batch of zero-weight samples carries no data
 
-                    activations, deltas = workspace.rows(n_batch)
+                    activations, deltas, masks, dropped = workspace.rows(n_batch)
+                    if masks is not None:
+                        _draw_dropout_masks(masks, dropout, dropout_rng)
                     layers = forward(
-                        X_batch, coefs, intercepts, activation, activations
+                        X_batch,
+                        coefs,
+                        intercepts,
+                        activation,
+                        activations,
+                        masks=masks,
+                        dropped=dropped,
                     )
                     batch_loss = loss_function(layers[-1], Y_batch, w_batch)
                     batch_loss += 0.5 * alpha * float(np.dot(weights, weights))
@@ -176,6 +204,8 @@ def train_epochs(
                         workspace.coef_grads,
                         workspace.intercept_grads,
                         deltas,
+                        masks=masks,
+                        hidden=activations,
                     )
                     optimizer.update([params], [workspace.grads])
                     total_loss += batch_loss * n_batch

@@ -25,8 +25,13 @@ def fitted_state(estimator):
     return pickle.dumps(estimator.__dict__)
 
 
+# Parameters scikit-learn's MLPClassifier does not have, with their defaults.
+EXTENSIONS = {"loss": "log_loss", "dropout": 0.0}
+
+
 def test_constructor_matches_sklearn():
-    assert FromScratchMLPClassifier().get_params() == MLPClassifier().get_params()
+    ours = FromScratchMLPClassifier().get_params()
+    assert ours == {**MLPClassifier().get_params(), **EXTENSIONS}
 
 
 @pytest.mark.parametrize(
@@ -390,3 +395,98 @@ def test_partial_fit_uses_sample_weight(iris):
     assert_allclose(full_batch.predict_proba(X), dropped.predict_proba(X), rtol=1e-10)
     unweighted = FromScratchMLPClassifier(**SMALL).partial_fit(X, y, classes=classes)
     assert not np.allclose(weighted.predict_proba(X), unweighted.predict_proba(X))
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_cosine_schedule_decays_the_rate(iris, solver):
+    clf = FromScratchMLPClassifier(
+        solver=solver, learning_rate="cosine", learning_rate_init=0.01, **SMALL
+    ).fit(*iris)
+    assert clf._optimizer.learning_rate < 0.01 * 0.01
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_dropout_is_reproducible_and_only_used_in_training(iris):
+    X, y = iris
+    params = {**SMALL, "dropout": 0.3}
+    first = FromScratchMLPClassifier(**params).fit(X, y)
+    second = FromScratchMLPClassifier(**params).fit(X, y)
+    plain = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    for W_first, W_second, W_plain in zip(first.coefs_, second.coefs_, plain.coefs_):
+        assert_array_equal(W_first, W_second)
+        assert not np.allclose(W_first, W_plain)
+    assert_array_equal(first.predict_proba(X), first.predict_proba(X))
+
+
+def test_dropout_regularizes(iris):
+    """Dropout keeps a big network further from fitting the training set."""
+    X, y = iris
+    params = dict(hidden_layer_sizes=(64,), max_iter=50, random_state=0)
+    plain = FromScratchMLPClassifier(**params).fit(X, y)
+    dropped = FromScratchMLPClassifier(dropout=0.5, **params).fit(X, y)
+    assert dropped.loss_curve_[-1] > plain.loss_curve_[-1]
+    assert dropped.score(X, y) > 0.8
+
+
+def test_squared_error_loss(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(
+        loss="squared_error", learning_rate_init=0.05, **SMALL
+    ).fit(X, y)
+    # Half the squared distance between a probability vector and a one-hot
+    # vector is at most 1, and the first epoch starts near 1/3 for 3 classes.
+    assert all(0 < loss <= 1 for loss in clf.loss_curve_)
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+    assert clf.score(X, y) > 0.8
+
+
+def test_validation_loss_curve(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL).fit(X, y)
+    assert len(clf.validation_loss_curve_) == len(clf.validation_scores_) == clf.n_iter_
+    assert all(loss > 0 for loss in clf.validation_loss_curve_)
+    assert FromScratchMLPClassifier(**SMALL).fit(X, y).validation_loss_curve_ is None
+
+
+def test_scoring_monitor_scores_every_epoch(iris):
+    callback = pytest.importorskip("sklearn.callback")
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = FromScratchMLPClassifier(**SMALL).set_callbacks(monitor).fit(*iris)
+    rows = monitor.get_logs().data
+    epochs = [row for row in rows if row["task_name"] == "epoch"]
+    assert len(epochs) == clf.n_iter_
+    assert epochs[-1]["accuracy"] == clf.score(*iris)
+
+
+def test_progress_bar_shows_the_epochs(iris, capsys):
+    callback = pytest.importorskip("sklearn.callback")
+    clf = FromScratchMLPClassifier(**SMALL).set_callbacks(callback.ProgressBar())
+    assert clf.fit(*iris).n_iter_ == SMALL["max_iter"]
+    assert "100%" in capsys.readouterr().out
+
+
+class StopAfter:
+    """A fit callback that asks to stop after a given number of epochs."""
+
+    def __init__(self, n_epochs):
+        self.n_epochs = n_epochs
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context):
+        return context.task_name == "epoch" and context.task_id + 1 == self.n_epochs
+
+
+def test_a_callback_can_stop_training(iris):
+    pytest.importorskip("sklearn.callback")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = FromScratchMLPClassifier(**SMALL).set_callbacks(StopAfter(3)).fit(*iris)
+    assert clf.n_iter_ == 3

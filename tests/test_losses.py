@@ -83,11 +83,11 @@ def ones_if_none(sample_weight):
     return np.ones(N_SAMPLES) if sample_weight is None else sample_weight
 
 
-def loss_and_delta(out, Z, Y, sample_weight):
+def loss_and_delta(out, Z, Y, sample_weight, loss="log_loss"):
     """Call the loss on a copy of ``Z``; return the loss and the delta."""
     delta = Z.copy()
-    loss = LOSS_FUNCTIONS[out](delta, Y, sample_weight)
-    return loss, delta
+    value = LOSS_FUNCTIONS[loss, out](delta, Y, sample_weight)
+    return value, delta
 
 
 def numerical_gradient(f, Z, eps=1e-6):
@@ -133,16 +133,27 @@ def test_delta_equals_weighted_probabilities_minus_targets(out, problem):
     assert_allclose(delta, expected, rtol=1e-12, atol=1e-15)
 
 
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
 @parametrize_weighted
 @parametrize_out
-def test_delta_equals_finite_difference_gradient(out, problem):
+def test_delta_equals_finite_difference_gradient(out, loss, problem):
     Z, Y, sample_weight = problem
 
-    def loss(Z):
-        return loss_and_delta(out, Z, Y, sample_weight)[0]
+    def value(Z):
+        return loss_and_delta(out, Z, Y, sample_weight, loss)[0]
 
-    _, delta = loss_and_delta(out, Z, Y, sample_weight)
-    assert_allclose(delta, numerical_gradient(loss, Z), rtol=1e-6, atol=1e-8)
+    _, delta = loss_and_delta(out, Z, Y, sample_weight, loss)
+    assert_allclose(delta, numerical_gradient(value, Z), rtol=1e-6, atol=1e-8)
+
+
+@parametrize_weighted
+@parametrize_out
+def test_squared_error_is_half_the_weighted_sum_of_squares(out, problem):
+    Z, Y, sample_weight = problem
+    residuals = PROBABILITIES[out](Z) - Y
+    expected = 0.5 * (residuals**2).sum(axis=1) @ ones_if_none(sample_weight)
+    loss, _ = loss_and_delta(out, Z, Y, sample_weight, "squared_error")
+    assert_allclose(loss, expected, rtol=1e-12)
 
 
 @parametrize_weighted

@@ -54,23 +54,26 @@ def weight_sum(sample_weight):
     return N_SAMPLES if sample_weight is None else float(sample_weight.sum())
 
 
-def objective(params, X, Y, sample_weight, activation, out, alpha):
+def objective(params, X, Y, sample_weight, activation, out, alpha, loss, masks):
     """The batch objective ``(loss + alpha / 2 ||W||^2) / sum(w)``."""
     coefs, intercepts = split(params)
-    layers = forward(X, coefs, intercepts, activation)
-    loss = LOSS_FUNCTIONS[out](layers[-1], Y, sample_weight)
+    dropped = None if masks is None else [np.empty_like(mask) for mask in masks]
+    layers = forward(X, coefs, intercepts, activation, masks=masks, dropped=dropped)
+    value = LOSS_FUNCTIONS[loss, out](layers[-1], Y, sample_weight)
     penalty = 0.5 * alpha * sum(np.vdot(W, W) for W in coefs)
-    return (loss + penalty) / weight_sum(sample_weight)
+    return (value + penalty) / weight_sum(sample_weight)
 
 
-def gradients(params, X, Y, sample_weight, activation, out, alpha):
+def gradients(params, X, Y, sample_weight, activation, out, alpha, loss, masks):
     """The backward pass's gradients, ``coef_grads + intercept_grads``."""
     coefs, intercepts = split(params)
     layer_units = [X.shape[1]] + [W.shape[1] for W in coefs]
-    workspace = Workspace(layer_units, N_SAMPLES, coefs[0].dtype)
-    activations, deltas = workspace.rows(N_SAMPLES)
-    layers = forward(X, coefs, intercepts, activation, activations)
-    LOSS_FUNCTIONS[out](layers[-1], Y, sample_weight)
+    workspace = Workspace(layer_units, N_SAMPLES, coefs[0].dtype, masks is not None)
+    activations, deltas, _, dropped = workspace.rows(N_SAMPLES)
+    layers = forward(
+        X, coefs, intercepts, activation, activations, masks=masks, dropped=dropped
+    )
+    LOSS_FUNCTIONS[loss, out](layers[-1], Y, sample_weight)
     scale = weight_sum(sample_weight)
     layers[-1] *= 1.0 / scale
     backward(
@@ -81,6 +84,8 @@ def gradients(params, X, Y, sample_weight, activation, out, alpha):
         workspace.coef_grads,
         workspace.intercept_grads,
         deltas,
+        masks=masks,
+        hidden=activations,
     )
     return workspace.coef_grads + workspace.intercept_grads
 
@@ -107,17 +112,27 @@ def assert_all_close(actual, desired, **tolerances):
         assert_allclose(a, d, **tolerances)
 
 
+def make_masks(rng, p=0.3):
+    """Inverted-dropout masks for the hidden layers: 0 or ``1 / (1 - p)``."""
+    return [(rng.uniform(size=(N_SAMPLES, n)) >= p) / (1 - p) for n in UNITS[1:]]
+
+
+@pytest.mark.parametrize("dropout", [False, True], ids=["", "dropout"])
+@pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("alpha", [0.0, 0.1])
 @pytest.mark.parametrize("kind", list(TARGETS))
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_backward_matches_finite_differences(activation, kind, alpha, weighted, rng):
+def test_backward_matches_finite_differences(
+    activation, kind, alpha, weighted, loss, dropout, rng
+):
     out, n_outputs = TARGETS[kind]
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
     Y = make_targets(kind, rng)
     sample_weight = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
     params = make_params(n_outputs, rng)
-    problem = (X, Y, sample_weight, activation, out, alpha)
+    masks = make_masks(rng) if dropout else None
+    problem = (X, Y, sample_weight, activation, out, alpha, loss, masks)
 
     expected = numerical_gradients(lambda p: objective(p, *problem), params)
     assert_all_close(gradients(params, *problem), expected, rtol=1e-5, atol=1e-7)
@@ -128,7 +143,7 @@ def test_forward_into_buffers_equals_forward_without(activation, rng):
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
     coefs, intercepts = split(make_params(2, rng))
     workspace = Workspace(UNITS + [2], N_SAMPLES + 3, np.float64)
-    activations, _ = workspace.rows(N_SAMPLES)
+    activations = workspace.rows(N_SAMPLES)[0]
 
     layers = forward(X, coefs, intercepts, activation, activations)
     assert all(a is b for a, b in zip(layers[1:], activations))
@@ -143,7 +158,7 @@ def test_sparse_input_gives_dense_results(activation, container, rng):
     Y = make_targets("multiclass", rng)
     params = make_params(3, rng)
     coefs, intercepts = split(params)
-    problem = (Y, None, activation, "softmax", 0.1)
+    problem = (Y, None, activation, "softmax", 0.1, "log_loss", None)
 
     logits = forward(container(X), coefs, intercepts, activation)[-1]
     assert isinstance(logits, np.ndarray)
@@ -162,7 +177,7 @@ def test_float32_network_stays_float32(activation, rng):
     Y = make_targets("multilabel", rng)
     params = make_params(3, rng)
     params32 = [p.astype(np.float32) for p in params]
-    problem = (Y, None, activation, "logistic", 0.1)
+    problem = (Y, None, activation, "logistic", 0.1, "log_loss", None)
 
     layers = forward(X.astype(np.float32), *split(params32), activation)
     assert [layer.dtype for layer in layers] == [np.float32] * len(layers)

@@ -182,10 +182,10 @@ def state(optimizer):
 
 
 def is_plain(value):
-    """A plain NumPy array of numbers, a Python number, a str or a bool."""
+    """A plain NumPy array of numbers, a Python number, a str, a bool or None."""
     if type(value) is np.ndarray:
         return value.dtype.kind in "biuf"
-    return type(value) in (int, float, str, bool)
+    return value is None or type(value) in (int, float, str, bool)
 
 
 @pytest.mark.parametrize("make_optimizer", ALL_OPTIMIZERS)
@@ -209,3 +209,31 @@ def test_float32_params_keep_float32_state(make_optimizer, problem):
     arrays = [leaf for leaf in state(optimizer) if isinstance(leaf, np.ndarray)]
     assert arrays, "the optimizer keeps per-parameter state"
     assert {a.dtype for a in arrays + params} == {np.dtype(np.float32)}
+
+
+@pytest.mark.parametrize("make_optimizer", [SGD, Adam])
+@pytest.mark.parametrize(
+    "steps, rate",
+    [
+        (1, LR / 5),  # warm-up: 5 steps (5% of 100), linear
+        (5, LR),
+        (5 + 48, LR / 2),  # half-way through the cosine
+        (100, LR * 0.5 * (1 + np.cos(np.pi * 95 / 96))),
+    ],
+)
+def test_cosine_schedule(make_optimizer, problem, steps, rate):
+    params, first, _ = problem
+    optimizer = make_optimizer(
+        params, learning_rate_init=LR, learning_rate="cosine", total_steps=100
+    )
+    for _ in range(steps):
+        step(optimizer, params, first)
+    assert optimizer.learning_rate == pytest.approx(rate, rel=1e-12)
+
+
+def test_adam_ignores_sgd_schedules(problem):
+    params, first, _ = problem
+    adam = Adam(params, learning_rate_init=LR, learning_rate="invscaling")
+    step(adam, params, first)
+    adam.epoch_ends(1000)
+    assert adam.learning_rate == LR
