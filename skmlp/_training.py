@@ -97,7 +97,8 @@ def train_epochs(
 
     The loss of an epoch is the size-weighted mean of the batch objectives
     ``(sum_i w_i L_i + alpha / 2 ||W||^2) / sum_i w_i``, as scikit-learn
-    reports it.
+    reports it; batches whose weights are all zero carry no data and are
+    skipped.
 
     Parameters
     ----------
@@ -166,7 +167,7 @@ def train_epochs(
         saved_optimizer = copy.deepcopy(optimizer.__dict__)
         if shuffle:
             random_state.shuffle(sample_idx)
-        total_loss = 0.0
+        total_loss = n_counted = 0.0
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 for rows in slices:
@@ -209,10 +210,11 @@ def train_epochs(
                     )
                     optimizer.update([params], [workspace.grads])
                     total_loss += batch_loss * n_batch
+                    n_counted += n_batch
             if not np.isfinite(params).all():
                 raise DivergenceError("the network weights became non-finite")
         except (DivergenceError, KeyboardInterrupt):
             np.copyto(params, saved_params)
             optimizer.__dict__.update(saved_optimizer)
             raise
-        yield float(total_loss / n_samples)
+        yield float(total_loss / n_counted)

@@ -490,3 +490,14 @@ def test_a_callback_can_stop_training(iris):
         warnings.simplefilter("error", ConvergenceWarning)
         clf = FromScratchMLPClassifier(**SMALL).set_callbacks(StopAfter(3)).fit(*iris)
     assert clf.n_iter_ == 3
+
+
+def test_batches_of_zero_weight_are_skipped(iris):
+    X, y = iris  # sorted by class: the first two batches of 50 weigh nothing
+    weights = (y == 2).astype(float)
+    clf = FromScratchMLPClassifier(
+        batch_size=50, shuffle=False, learning_rate_init=0.01, **SMALL
+    )
+    clf.fit(X, y, sample_weight=weights)
+    assert np.isfinite(clf.loss_curve_).all()
+    assert_array_equal(clf.predict(X[y == 2]), np.full(50, 2))
