@@ -12,7 +12,10 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import (
     _check_sample_weight,
     assert_all_finite,
@@ -20,12 +23,13 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from . import __version__
 from ._activations import ACTIVATIONS, LOG_ACTIVATIONS
 from ._initializers import glorot_uniform
 from ._losses import LOSS_FUNCTIONS
 from ._network import NonFiniteInputError, forward, pack
 from ._optimizers import OPTIMIZERS
-from ._training import DivergenceError, Plateau, train_epochs
+from ._training import DivergenceError, Objective, Plateau, fit_lbfgs, train_epochs
 
 try:
     from sklearn.callback import CallbackSupportMixin
@@ -35,11 +39,8 @@ except ImportError:  # scikit-learn < 1.9 has no callback API
         """Stand-in for scikit-learn < 1.9, which has no callbacks to support."""
 
 
-class _SolverOptions(StrOptions):
-    """The solvers we have, saying that 'lbfgs' is not one of them yet."""
-
-    def __str__(self):
-        return f"{super().__str__()} ('lbfgs' is not implemented yet)"
+class SkmlpVersionWarning(UserWarning):
+    """A model pickled by another version of skmlp is being loaded."""
 
 
 # How each kind of target is encoded for training and decoded from the logits.
@@ -94,6 +95,49 @@ _PROBA = {
     "multiclass": ACTIVATIONS["softmax"],
     "multilabel": _exp(_LOG_PROBA["multilabel"]),
 }
+
+
+def _class_weight_vector(class_weight, classes, y, codes, sample_weight):
+    """The weight of each class: 'balanced' (by total sample weight) or a dict."""
+    if isinstance(class_weight, dict):
+        return compute_class_weight(class_weight, classes=classes, y=y)
+    totals = np.bincount(codes, weights=sample_weight, minlength=len(classes))
+    if not totals.all():
+        raise ValueError(
+            "class_weight='balanced' needs every class to have a positive total "
+            f"sample weight; classes {classes[totals == 0]!r} have none."
+        )
+    return totals.sum() / (len(classes) * totals)
+
+
+def _per_label(class_weight, n_labels):
+    """``class_weight`` for multilabel targets: 'balanced' or one dict per label."""
+    if isinstance(class_weight, str):
+        return [class_weight] * n_labels
+    if isinstance(class_weight, list) and len(class_weight) == n_labels:
+        return class_weight
+    raise ValueError(
+        "For multilabel targets, class_weight must be 'balanced' or a list of "
+        f"{n_labels} dicts, one per label, like {{0: 1, 1: 5}}; got {class_weight!r}."
+    )
+
+
+def _weighted(sample_weight, class_weights, y, dtype):
+    """``sample_weight`` times the class weights ``class_weights(y)``, as ``dtype``.
+
+    None stays None without class weights; the product must not sum to zero.
+    """
+    if class_weights is None:
+        return sample_weight
+    weights = class_weights(y).astype(dtype)
+    if sample_weight is not None:
+        weights *= sample_weight
+    if not weights.sum() > 0:
+        raise ValueError(
+            "The sample weights times the class weights sum to zero: give some "
+            "class present in y a positive weight."
+        )
+    return weights
 
 
 def _target_kind(n_classes):
@@ -360,7 +404,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             Interval(Integral, 1, None, closed="left"),
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
-        "solver": [_SolverOptions({"sgd", "adam"})],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
             StrOptions({"auto"}),
@@ -389,6 +433,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions({"log_loss", "squared_error"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
+        "class_weight": [StrOptions({"balanced"}), dict, list, None],
     }
 
     def __init__(
@@ -419,6 +464,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         max_fun=15000,
         loss="log_loss",
         dropout=0.0,
+        class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -445,9 +491,19 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         self.max_fun = max_fun
         self.loss = loss
         self.dropout = dropout
+        self.class_weight = class_weight
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
         """Fit the model to the data ``X`` and targets ``y``.
 
         Parameters
@@ -457,15 +513,26 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels, or a label-indicator matrix for multilabel targets.
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
+            Non-negative sample weights (multiplied by the ``class_weight``).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set for early stopping, used instead of holding out
+            ``validation_fraction`` of ``X``; requires ``early_stopping=True``
+            and a stochastic solver.
+        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Sample weights of the validation set.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, classes=None, incremental=False)
+        validation_set = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, None, False, validation_set)
 
+    @available_if(lambda est: est._check_stochastic_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Train for one epoch on the given data.
@@ -487,9 +554,17 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
+        return self._fit(X, y, sample_weight, classes, True, (None, None, None))
 
-    def _fit(self, X, y, sample_weight, classes, incremental):
+    def _check_stochastic_solver(self):
+        if self.solver == "lbfgs":
+            raise AttributeError(
+                "partial_fit is only available for stochastic optimizers. "
+                f"{self.solver} is not stochastic."
+            )
+        return True
+
+    def _fit(self, X, y, sample_weight, classes, incremental, validation_set):
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
         hidden_layer_sizes = self._check_hidden_layer_sizes(first_pass)
         dtype = (np.float64, np.float32) if first_pass else self.coefs_[0].dtype
@@ -511,6 +586,16 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         target_kind, all_classes = self._check_targets(
             y, classes, first_pass, incremental
         )
+        if self.dropout and self.solver == "lbfgs":
+            raise ValueError(
+                "dropout needs a stochastic solver: use solver='sgd' or 'adam', "
+                "or dropout=0 with solver='lbfgs'."
+            )
+        class_weights = self._class_weights(y, target_kind, all_classes, sample_weight)
+        sample_weight = _weighted(sample_weight, class_weights, y, X.dtype)
+        validation = self._check_validation_set(
+            *validation_set, (target_kind, all_classes, class_weights), X.dtype
+        )
         Y = self._encode(y, target_kind, all_classes, X.dtype)
 
         # Everything is validated: from here on the estimator changes.
@@ -519,8 +604,97 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             self.classes_ = all_classes
             self._target_kind = target_kind
             self._initialize(X, Y, hidden_layer_sizes, random_state)
-        self._run(X, y, Y, sample_weight, random_state, incremental)
+        if self.solver == "lbfgs":
+            self._run_lbfgs(X, Y, sample_weight)
+        else:
+            self._run(X, y, Y, sample_weight, random_state, incremental, validation)
         return self
+
+    def _class_weights(self, y, target_kind, classes, sample_weight):
+        """The weight of each sample's class, as a function of the targets.
+
+        Returns None without ``class_weight``. 'balanced' weighs class ``c`` by
+        ``W / (n_classes W_c)``, with ``W_c`` the total sample weight of class
+        ``c`` (its count without sample weights), so that integer sample
+        weights act like repeated samples. For multilabel targets each label is
+        a binary output with its own class weights (``class_weight`` a list of
+        dicts, one per label, or 'balanced'), and a sample's weight is their
+        product, as in :func:`sklearn.utils.class_weight.compute_sample_weight`.
+        """
+        if self.class_weight is None:
+            return None
+        if target_kind != "multilabel":
+            if isinstance(self.class_weight, list):
+                raise ValueError(
+                    "class_weight must be None, 'balanced' or a dict {class: "
+                    "weight} for single-label targets; a list is for multilabel."
+                )
+            if isinstance(self.class_weight, str) and np.unique(y).size < len(classes):
+                raise ValueError(
+                    "class_weight='balanced' needs every class in y, but y lacks "
+                    f"{np.setdiff1d(classes, y)!r}. With partial_fit, compute the "
+                    "weights once on all the data: class_weight=dict(zip(classes, "
+                    "compute_class_weight('balanced', classes=classes, y=y_all)))."
+                )
+            codes = np.searchsorted(classes, y)
+            per_class = _class_weight_vector(
+                self.class_weight, classes, y, codes, sample_weight
+            )
+            return lambda labels: per_class[np.searchsorted(classes, labels)]
+        binary = np.array([0, 1])
+        per_label = [
+            _class_weight_vector(weights, binary, column, column, sample_weight)
+            for column, weights in zip(y.T, _per_label(self.class_weight, y.shape[1]))
+        ]
+        return lambda Y: np.prod(
+            [weights[column] for weights, column in zip(per_label, Y.T)], axis=0
+        )
+
+    def _check_validation_set(self, X_val, y_val, sample_weight_val, targets, dtype):
+        """Validate a user-supplied validation set; None when there is none.
+
+        ``targets`` is ``(target_kind, classes, class_weights)`` of the training
+        targets; the validation samples get the same class weights.
+        """
+        if X_val is None and y_val is None:
+            return None
+        if X_val is None or y_val is None:
+            raise ValueError("X_val and y_val must be given together.")
+        if not self.early_stopping or self.solver == "lbfgs":
+            raise ValueError(
+                "X_val and y_val are used for early stopping only: set "
+                "early_stopping=True with solver='sgd' or 'adam'."
+            )
+        X_val, y_val = validate_data(
+            self,
+            X_val,
+            y_val,
+            accept_sparse="csr",
+            dtype=dtype,
+            multi_output=True,
+            reset=False,
+        )
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        target_kind, classes, class_weights = targets
+        check_classification_targets(y_val)
+        multilabel = type_of_target(y_val) == "multilabel-indicator"
+        labels = np.arange(y_val.shape[1]) if multilabel else np.unique(y_val)
+        if (
+            multilabel != (target_kind == "multilabel")
+            or np.setdiff1d(labels, classes).size
+        ):
+            raise ValueError(
+                f"y_val has labels {labels!r}, which do not fit the classes of y, "
+                f"{classes!r}."
+            )
+        if sample_weight_val is not None:
+            sample_weight_val = _check_sample_weight(
+                sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
+            )
+        sample_weight_val = _weighted(sample_weight_val, class_weights, y_val, dtype)
+        Y_val = self._encode(y_val, target_kind, classes, dtype)
+        return X_val, y_val, Y_val, sample_weight_val
 
     def _check_hidden_layer_sizes(self, first_pass):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
@@ -650,6 +824,75 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             train, val = train + [None], val + [None]
         return train, val
 
+    def _run_lbfgs(self, X, Y, sample_weight):
+        """Train with full-batch L-BFGS on our loss and gradient."""
+        n_layers = len(self.coefs_)
+        params, views = pack(self.coefs_ + self.intercepts_)
+        self.coefs_, self.intercepts_ = views[:n_layers], views[n_layers:]
+        objective = Objective(
+            params,
+            self.coefs_,
+            self.intercepts_,
+            activation=self.activation,
+            out_activation=self.out_activation_,
+            loss=self.loss,
+            alpha=self.alpha,
+            n_rows=X.shape[0],
+        )
+        self.loss_curve_ = []
+
+        def record(loss):
+            self.loss_curve_.append(loss)
+            if self.verbose:
+                print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
+
+        try:
+            result = fit_lbfgs(
+                objective,
+                params,
+                X,
+                Y,
+                sample_weight,
+                max_iter=self.max_iter,
+                max_fun=self.max_fun,
+                tol=self.tol,
+                on_iteration=record,
+            )
+            self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+            self.loss_ = float(result.fun)
+        except KeyboardInterrupt:
+            warnings.warn(
+                "Training interrupted by user; the model keeps the weights of its "
+                "last completed iteration.",
+                stacklevel=5,
+            )
+            self.n_iter_ = len(self.loss_curve_)
+            self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
+        if not np.isfinite(params).all():
+            raise ValueError(
+                "Training diverged: L-BFGS produced non-finite weights. Scale the "
+                "features, e.g. with sklearn.preprocessing.StandardScaler, or "
+                "increase alpha."
+            )
+        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["_skmlp_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        version = state.pop("_skmlp_version", "unknown (before 0.1.0)")
+        if version != __version__:
+            warnings.warn(
+                f"Trying to unpickle {type(self).__name__} from skmlp version "
+                f"{version} when using version {__version__}. This might lead to "
+                "breaking code or invalid results. Use at your own risk.",
+                SkmlpVersionWarning,
+                stacklevel=2,
+            )
+        super().__setstate__(state)
+
     def _batch_size(self, n_samples):
         if self.batch_size == "auto":
             return min(200, n_samples)
@@ -667,14 +910,16 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         total = loss(self._logits(X), Y, sample_weight)
         return total / (X.shape[0] if sample_weight is None else sample_weight.sum())
 
-    def _run(self, X, y, Y, sample_weight, random_state, incremental):
-        validation = None
-        if self.early_stopping and not incremental:
-            validation = self._validation_split(X, y, Y, sample_weight, random_state)
+    def _run(self, X, y, Y, sample_weight, random_state, incremental, validation):
+        """Train with a stochastic solver; ``validation`` is a given validation set."""
+        if not self.early_stopping or incremental:
+            validation = None
+        elif validation is None:
+            split = self._validation_split(X, y, Y, sample_weight, random_state)
+            if split is not None:
+                (X, _, Y, sample_weight), validation = split
         if validation is not None:
-            (X, _, Y, sample_weight), (X_val, y_val, Y_val, sample_weight_val) = (
-                validation
-            )
+            X_val, y_val, Y_val, sample_weight_val = validation
         n_samples = X.shape[0]
         batch_size = self._batch_size(n_samples)
 
@@ -884,7 +1129,11 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             The probability of each class, in the order of ``classes_``.
         """
         Z = self._checked_logits(X)
-        return _PROBA[self._target_kind](Z)
+        proba = _PROBA[self._target_kind](Z)
+        # No probability of a softmax or logistic model is exactly 0: keep the
+        # ones that underflow at the smallest normal float, so that
+        # log(predict_proba) stays finite like predict_log_proba.
+        return np.maximum(proba, np.finfo(proba.dtype).tiny, out=proba)
 
     def predict_log_proba(self, X):
         """Log of probability estimates, computed stably from the logits.

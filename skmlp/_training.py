@@ -1,4 +1,4 @@
-"""The epoch loop: mini-batches, shuffling, loss bookkeeping and the safety net.
+"""Training: the epoch loop of the stochastic solvers, and full-batch L-BFGS.
 
 :func:`train_epochs` is a generator: it trains one epoch per ``next`` and
 yields that epoch's mean training loss, so the caller keeps the bookkeeping
@@ -11,6 +11,7 @@ import copy
 import math
 
 import numpy as np
+import scipy.optimize
 
 from ._losses import LOSS_FUNCTIONS
 from ._network import Workspace, backward, forward
@@ -72,6 +73,90 @@ def _draw_dropout_masks(masks, dropout, rng):
         rng.random(out=mask, dtype=mask.dtype)
         np.greater_equal(mask, dropout, out=mask)
         mask *= 1.0 / (1.0 - dropout)
+
+
+class Objective:
+    """The regularized loss of a batch and its gradient, over reusable buffers.
+
+    Calling it on a batch returns ``(sum_i w_i L_i + alpha / 2 ||W||^2) / sum_i w_i``
+    and leaves the gradient with respect to ``params`` in ``grads``.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+        All the parameters in one vector (see :func:`~skmlp._network.pack`).
+    coefs, intercepts : list of ndarray
+        The weights and biases: views of ``params``.
+    activation, out_activation : str
+        Names of the hidden and output activations.
+    loss : {"log_loss", "squared_error"}
+        The loss, with ``out_activation`` a key of ``LOSS_FUNCTIONS``.
+    alpha : float
+        The L2 penalty.
+    n_rows : int
+        The largest batch.
+    dropout : float, default=0.0
+        Probability of dropping each hidden unit (inverted dropout).
+    dropout_rng : numpy.random.Generator or None
+        The generator for the dropout masks; required when ``dropout > 0``.
+    """
+
+    def __init__(
+        self,
+        params,
+        coefs,
+        intercepts,
+        *,
+        activation,
+        out_activation,
+        loss,
+        alpha,
+        n_rows,
+        dropout=0.0,
+        dropout_rng=None,
+    ):
+        layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        self.workspace = Workspace(
+            layer_units, n_rows, params.dtype, dropout=dropout > 0
+        )
+        self.grads = self.workspace.grads
+        self.coefs, self.intercepts = coefs, intercepts
+        self.weights = params[: sum(W.size for W in coefs)]  # the W_k, packed first
+        self.activation = activation
+        self.loss_function = LOSS_FUNCTIONS[loss, out_activation]
+        self.alpha = alpha
+        self.dropout, self.dropout_rng = dropout, dropout_rng
+
+    def __call__(self, X, Y, sample_weight, weight_sum):
+        """The batch objective; ``weight_sum`` is ``sum_i w_i`` (or ``n``), > 0."""
+        activations, deltas, masks, dropped = self.workspace.rows(X.shape[0])
+        if masks is not None:
+            _draw_dropout_masks(masks, self.dropout, self.dropout_rng)
+        layers = forward(
+            X,
+            self.coefs,
+            self.intercepts,
+            self.activation,
+            activations,
+            masks=masks,
+            dropped=dropped,
+        )
+        loss = self.loss_function(layers[-1], Y, sample_weight)
+        loss += 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
+        loss /= weight_sum
+        layers[-1] *= 1.0 / weight_sum
+        backward(
+            layers,
+            self.coefs,
+            self.activation,
+            self.alpha / weight_sum,
+            self.workspace.coef_grads,
+            self.workspace.intercept_grads,
+            deltas,
+            masks=masks,
+            hidden=activations,
+        )
+        return loss
 
 
 def train_epochs(
@@ -144,16 +229,24 @@ def train_epochs(
         those from before the failing epoch.
     """
     n_samples, n_features = X.shape
-    dtype = coefs[0].dtype
-    layer_units = [n_features] + [W.shape[1] for W in coefs]
-    workspace = Workspace(layer_units, batch_size, dtype, dropout=dropout > 0)
-    loss_function = LOSS_FUNCTIONS[loss, out_activation]
+    dtype = params.dtype
+    objective = Objective(
+        params,
+        coefs,
+        intercepts,
+        activation=activation,
+        out_activation=out_activation,
+        loss=loss,
+        alpha=alpha,
+        n_rows=batch_size,
+        dropout=dropout,
+        dropout_rng=dropout_rng,
+    )
     buffers = {
         "X": np.empty((batch_size, n_features), dtype),
         "Y": np.empty((batch_size, Y.shape[1]), dtype),
         "sample_weight": np.empty(batch_size, dtype),
     }
-    weights = params[: sum(W.size for W in coefs)]  # all the W_k, packed first
     sample_idx = np.arange(n_samples)
     slices = batch_slices(n_samples, batch_size)
 
@@ -178,37 +271,10 @@ def train_epochs(
                     weight_sum = n_batch if w_batch is None else float(w_batch.sum())
                     if not weight_sum:
                         continue  # a batch of zero-weight samples carries no data
-
-                    activations, deltas, masks, dropped = workspace.rows(n_batch)
-                    if masks is not None:
-                        _draw_dropout_masks(masks, dropout, dropout_rng)
-                    layers = forward(
-                        X_batch,
-                        coefs,
-                        intercepts,
-                        activation,
-                        activations,
-                        masks=masks,
-                        dropped=dropped,
-                    )
-                    batch_loss = loss_function(layers[-1], Y_batch, w_batch)
-                    batch_loss += 0.5 * alpha * float(np.dot(weights, weights))
-                    batch_loss /= weight_sum
+                    batch_loss = objective(X_batch, Y_batch, w_batch, weight_sum)
                     if not math.isfinite(batch_loss):
                         raise DivergenceError("the training loss became non-finite")
-                    layers[-1] *= 1.0 / weight_sum
-                    backward(
-                        layers,
-                        coefs,
-                        activation,
-                        alpha / weight_sum,
-                        workspace.coef_grads,
-                        workspace.intercept_grads,
-                        deltas,
-                        masks=masks,
-                        hidden=activations,
-                    )
-                    optimizer.update([params], [workspace.grads])
+                    optimizer.update([params], [objective.grads])
                     total_loss += batch_loss * n_batch
                     n_counted += n_batch
             if not np.isfinite(params).all():
@@ -218,3 +284,62 @@ def train_epochs(
             optimizer.__dict__.update(saved_optimizer)
             raise
         yield float(total_loss / n_counted)
+
+
+def fit_lbfgs(
+    objective, params, X, Y, sample_weight, *, max_iter, max_fun, tol, on_iteration
+):
+    """Minimize the full-batch objective with SciPy's L-BFGS-B, in place.
+
+    Parameters
+    ----------
+    objective : Objective
+        Sized for all of ``X`` (``n_rows = n_samples``) and viewing ``params``.
+    params : ndarray of shape (n_params,)
+        The starting point; holds the solution on return.
+    X, Y, sample_weight : arrays
+        The whole training set, encoded targets and weights (or None).
+    max_iter, max_fun : int
+        The limits on iterations and on evaluations of the objective.
+    tol : float
+        The projected-gradient tolerance (``gtol``).
+    on_iteration : callable
+        Called with the objective after each iteration.
+
+    Returns
+    -------
+    result : scipy.optimize.OptimizeResult
+        SciPy's report (``nit``, ``fun``, ``status``, ``message``).
+
+    Raises
+    ------
+    KeyboardInterrupt
+        Re-raised after putting the last completed iterate into ``params``.
+    """
+    weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+    last = {"x": params.astype(np.float64)}
+
+    def loss_and_gradient(x):
+        params[...] = x
+        with np.errstate(over="ignore", invalid="ignore"):
+            loss = objective(X, Y, sample_weight, weight_sum)
+        return loss, objective.grads.astype(np.float64)
+
+    def callback(intermediate_result):
+        last["x"] = intermediate_result.x.copy()
+        on_iteration(float(intermediate_result.fun))
+
+    try:
+        result = scipy.optimize.minimize(
+            loss_and_gradient,
+            last["x"],
+            method="L-BFGS-B",
+            jac=True,
+            callback=callback,
+            options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
+        )
+    except KeyboardInterrupt:
+        params[...] = last["x"]
+        raise
+    params[...] = result.x
+    return result

@@ -26,7 +26,7 @@ def fitted_state(estimator):
 
 
 # Parameters scikit-learn's MLPClassifier does not have, with their defaults.
-EXTENSIONS = {"loss": "log_loss", "dropout": 0.0}
+EXTENSIONS = {"loss": "log_loss", "dropout": 0.0, "class_weight": None}
 
 
 def test_constructor_matches_sklearn():
@@ -56,9 +56,29 @@ def test_training_matches_sklearn(iris, params):
     assert ours.t_ == theirs.t_
 
 
-def test_lbfgs_is_rejected_with_a_message():
-    with pytest.raises(InvalidParameterError, match="'lbfgs' is not implemented"):
-        FromScratchMLPClassifier(solver="lbfgs").fit([[0.0], [1.0]], [0, 1])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_lbfgs_matches_sklearn(iris, activation):
+    X, y = iris
+    params = dict(solver="lbfgs", activation=activation, **SMALL)
+    ours = FromScratchMLPClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+    assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    assert len(ours.loss_curve_) == ours.n_iter_
+    assert ours.loss_curve_[-1] == pytest.approx(ours.loss_)
+
+
+def test_lbfgs_has_no_partial_fit():
+    assert not hasattr(FromScratchMLPClassifier(solver="lbfgs"), "partial_fit")
+    with pytest.raises(AttributeError, match="partial_fit") as error:
+        FromScratchMLPClassifier(solver="lbfgs").partial_fit
+    assert "lbfgs is not stochastic" in str(error.value.__cause__)
+
+
+def test_lbfgs_refuses_dropout(iris):
+    with pytest.raises(ValueError, match="dropout needs a stochastic solver"):
+        FromScratchMLPClassifier(solver="lbfgs", dropout=0.2).fit(*iris)
 
 
 @pytest.mark.parametrize(
@@ -114,7 +134,7 @@ def test_predict_log_proba_is_finite_when_confident(request, target):
     with np.errstate(divide="ignore"):
         assert not np.isfinite(theirs.predict_log_proba(X)).all()
     proba = ours.predict_proba(X)
-    normal = proba >= np.finfo(proba.dtype).tiny  # subnormals lose digits
+    normal = proba > np.finfo(proba.dtype).tiny  # subnormals lose digits
     assert_allclose(log_proba[normal], np.log(proba[normal]), rtol=1e-6, atol=1e-12)
 
 

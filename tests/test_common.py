@@ -18,6 +18,8 @@ ESTIMATORS = [
     FromScratchMLPClassifier(
         max_iter=100, random_state=0, activation="tanh", hidden_layer_sizes=(64, 32)
     ),
+    FromScratchMLPClassifier(max_iter=100, random_state=0, class_weight="balanced"),
+    FromScratchMLPClassifier(max_iter=100, random_state=0, solver="lbfgs"),
 ]
 
 
