@@ -72,7 +72,7 @@ def test_lbfgs_matches_sklearn(iris, activation):
 def test_lbfgs_has_no_partial_fit():
     assert not hasattr(FromScratchMLPClassifier(solver="lbfgs"), "partial_fit")
     with pytest.raises(AttributeError, match="partial_fit") as error:
-        FromScratchMLPClassifier(solver="lbfgs").partial_fit
+        getattr(FromScratchMLPClassifier(solver="lbfgs"), "partial_fit")
     assert "lbfgs is not stochastic" in str(error.value.__cause__)
 
 
@@ -521,3 +521,77 @@ def test_batches_of_zero_weight_are_skipped(iris):
     clf.fit(X, y, sample_weight=weights)
     assert np.isfinite(clf.loss_curve_).all()
     assert_array_equal(clf.predict(X[y == 2]), np.full(50, 2))
+
+
+def test_balanced_class_weight_equals_inverse_frequency_weights(iris):
+    X, y = iris
+    keep = np.r_[0:50, 50:70, 100:150]  # 50, 20 and 50 samples
+    X, y = X[keep], y[keep]
+    counts = np.bincount(y)
+    weights = (len(y) / (3 * counts))[y]
+    params = {**SMALL, "shuffle": False}
+    balanced = FromScratchMLPClassifier(class_weight="balanced", **params).fit(X, y)
+    weighted = FromScratchMLPClassifier(**params).fit(X, y, sample_weight=weights)
+    assert_allclose(balanced.predict_proba(X), weighted.predict_proba(X), rtol=1e-6)
+
+
+def test_class_weight_dict_multiplies_sample_weight(iris):
+    X, y = iris
+    sample_weight = np.random.RandomState(0).uniform(0.5, 2, len(y))
+    class_weight = {0: 1.0, 1: 3.0, 2: 0.5}
+    params = {**SMALL, "shuffle": False}
+    ours = FromScratchMLPClassifier(class_weight=class_weight, **params)
+    ours.fit(X, y, sample_weight=sample_weight)
+    product = sample_weight * np.array([1.0, 3.0, 0.5])[y]
+    manual = FromScratchMLPClassifier(**params).fit(X, y, sample_weight=product)
+    assert_allclose(ours.predict_proba(X), manual.predict_proba(X), rtol=1e-6)
+
+
+def test_balanced_class_weight_for_multilabel(multilabel):
+    X, Y = multilabel
+    clf = FromScratchMLPClassifier(class_weight="balanced", **SMALL).fit(X, Y)
+    assert clf.predict(X).shape == Y.shape
+    with pytest.raises(ValueError, match="list of 3 dicts"):
+        FromScratchMLPClassifier(class_weight={0: 1, 1: 2}, **SMALL).fit(X, Y)
+
+
+def test_partial_fit_balanced_needs_every_class(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(class_weight="balanced", **SMALL)
+    with pytest.raises(ValueError, match="compute_class_weight"):
+        clf.partial_fit(X[y < 2], y[y < 2], classes=[0, 1, 2])
+    assert not hasattr(clf, "coefs_")
+
+
+def test_given_validation_set_replaces_the_split(iris):
+    X, y = iris
+    X_val, y_val = X[::3], y[::3]
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
+    clf.fit(X, y, X_val=X_val, y_val=y_val)
+    assert clf.t_ == SMALL["max_iter"] * len(y)  # trained on all of X
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert clf.validation_scores_[-1] == pytest.approx(
+        FromScratchMLPClassifier(**SMALL).fit(X, y).score(X_val, y_val), abs=0.2
+    )
+    weights = np.where(y_val == 0, 0.0, 1.0)
+    weighted = FromScratchMLPClassifier(early_stopping=True, **SMALL).fit(
+        X, y, X_val=X_val, y_val=y_val, sample_weight_val=weights
+    )
+    assert weighted.validation_scores_ != clf.validation_scores_
+
+
+@pytest.mark.parametrize(
+    "params, fit_kwargs, match",
+    [
+        (dict(), dict(X_val="X", y_val="y"), "early_stopping=True"),
+        (dict(early_stopping=True), dict(X_val="X"), "together"),
+        (dict(early_stopping=True), dict(X_val="X", y_val="y7"), "do not fit"),
+        (dict(early_stopping=True), dict(X_val="X3", y_val="y"), "features"),
+    ],
+)
+def test_bad_validation_sets_are_refused(iris, params, fit_kwargs, match):
+    X, y = iris
+    values = {"X": X, "y": y, "y7": np.where(y == 2, 7, y), "X3": X[:, :3]}
+    clf = FromScratchMLPClassifier(**params, **SMALL)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, **{key: values[name] for key, name in fit_kwargs.items()})

@@ -19,6 +19,7 @@ import textwrap
 import joblib
 import numpy as np
 import pytest
+import sklearn
 from sklearn.base import clone, is_classifier
 from sklearn.datasets import load_iris
 from sklearn.dummy import DummyClassifier
@@ -260,3 +261,48 @@ def test_multilabel_cross_val_score_beats_dummy(pipeline, multilabel):
     scores = cross_val_score(pipeline, X, Y, cv=cv, n_jobs=1)
     baseline = cross_val_score(DummyClassifier(), X, Y, cv=cv, n_jobs=1)
     assert np.all(scores > baseline), (scores, baseline)
+
+
+def test_sample_weight_is_routed_through_a_pipeline_in_a_grid_search(raw_iris):
+    """Metadata routing: sample_weight reaches fit and score inside GridSearchCV."""
+    X, y = raw_iris
+    weights = np.where(y == 2, 5.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = (
+            FromScratchMLPClassifier(**FAST_PARAMS)
+            .set_fit_request(sample_weight=True)
+            .set_score_request(sample_weight=True)
+        )
+        pipe = make_pipeline(
+            StandardScaler().set_fit_request(sample_weight=False), clf
+        ).set_score_request(sample_weight=True)
+        search = GridSearchCV(pipe, {"fromscratchmlpclassifier__alpha": [1e-4, 1e-2]})
+        search.fit(X, y, sample_weight=weights)
+        unweighted = GridSearchCV(
+            make_pipeline(StandardScaler(), FromScratchMLPClassifier(**FAST_PARAMS)),
+            {"fromscratchmlpclassifier__alpha": [1e-4, 1e-2]},
+        ).fit(X, y)
+    assert not np.allclose(
+        search.cv_results_["mean_test_score"], unweighted.cv_results_["mean_test_score"]
+    )
+    refit = search.best_estimator_[-1]
+    direct = FromScratchMLPClassifier(
+        **FAST_PARAMS, alpha=search.best_params_["fromscratchmlpclassifier__alpha"]
+    ).fit(StandardScaler().fit_transform(X), y, sample_weight=weights)
+    np.testing.assert_array_equal(refit.coefs_[0], direct.coefs_[0])
+
+
+def test_partial_fit_request_routes_sample_weight():
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = FromScratchMLPClassifier().set_partial_fit_request(sample_weight=True)
+        assert clf.get_metadata_routing().partial_fit.requests["sample_weight"] is True
+
+
+def test_dataframe_feature_names(raw_iris):
+    pd = pytest.importorskip("pandas")
+    X, y = raw_iris
+    frame = pd.DataFrame(X, columns=["sl", "sw", "pl", "pw"])
+    clf = FromScratchMLPClassifier(**FAST_PARAMS).fit(frame, y)
+    np.testing.assert_array_equal(clf.feature_names_in_, ["sl", "sw", "pl", "pw"])
+    with pytest.raises(ValueError, match="feature names"):
+        clf.predict(frame[["sw", "sl", "pl", "pw"]])
