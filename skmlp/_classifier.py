@@ -1,5 +1,6 @@
 """FromScratchMLPClassifier: the scikit-learn facade over the NumPy core."""
 
+import copy
 import math
 import time
 import warnings
@@ -95,6 +96,19 @@ _PROBA = {
     "multiclass": ACTIVATIONS["softmax"],
     "multilabel": _exp(_LOG_PROBA["multilabel"]),
 }
+
+
+# Attributes that scikit-learn's callback machinery owns: never copied or undone.
+_CALLBACK_STATE = {"_skl_callbacks", "_callback_fit_ctx", "_skl_callbacks_to_teardown"}
+
+
+def _fitted_state(estimator):
+    """A deep copy of everything a training call may change."""
+    return {
+        name: copy.deepcopy(value)
+        for name, value in vars(estimator).items()
+        if name not in _CALLBACK_STATE
+    }
 
 
 def _class_weight_vector(class_weight, classes, y, codes, sample_weight):
@@ -598,16 +612,26 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         )
         Y = self._encode(y, target_kind, all_classes, X.dtype)
 
-        # Everything is validated: from here on the estimator changes.
+        # Everything is validated: from here on the estimator changes. A call
+        # that continues a fitted model (warm start, partial_fit) and fails is
+        # undone entirely.
+        saved = None if first_pass else _fitted_state(self)
         random_state = check_random_state(self.random_state)
-        if first_pass:
-            self.classes_ = all_classes
-            self._target_kind = target_kind
-            self._initialize(X, Y, hidden_layer_sizes, random_state)
-        if self.solver == "lbfgs":
-            self._run_lbfgs(X, Y, sample_weight)
-        else:
-            self._run(X, y, Y, sample_weight, random_state, incremental, validation)
+        try:
+            if first_pass:
+                self.classes_ = all_classes
+                self._target_kind = target_kind
+                self._initialize(X, Y, hidden_layer_sizes, random_state)
+            if self.solver == "lbfgs":
+                self._run_lbfgs(X, Y, sample_weight)
+            else:
+                self._run(X, y, Y, sample_weight, random_state, incremental, validation)
+        except Exception:
+            if saved is not None:
+                self.__dict__.update(saved)
+                for name in set(self.__dict__) - set(saved) - _CALLBACK_STATE:
+                    delattr(self, name)
+            raise
         return self
 
     def _class_weights(self, y, target_kind, classes, sample_weight):
@@ -1030,8 +1054,9 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             )
         except DivergenceError as exc:
             raise ValueError(
-                f"Training diverged: {exc} during epoch {self.n_iter_ + 1}. The "
-                "model keeps the weights of its last finite epoch. Use a smaller "
+                f"Training diverged: {exc} during epoch {self.n_iter_ + 1}. A new "
+                "fit keeps the weights of its last finite epoch; a warm-started fit "
+                "or a partial_fit call is undone entirely. Use a smaller "
                 f"learning_rate_init (now {self.learning_rate_init}) or scale the "
                 "features, e.g. with sklearn.preprocessing.StandardScaler."
             ) from exc

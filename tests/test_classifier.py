@@ -595,3 +595,14 @@ def test_bad_validation_sets_are_refused(iris, params, fit_kwargs, match):
     clf = FromScratchMLPClassifier(**params, **SMALL)
     with pytest.raises(ValueError, match=match):
         clf.fit(X, y, **{key: values[name] for key, name in fit_kwargs.items()})
+
+
+def test_diverging_warm_start_fit_is_undone(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(
+        solver="sgd", batch_size=10, warm_start=True, **SMALL
+    ).fit(X, y)
+    before = fitted_state(clf)
+    with pytest.raises(ValueError, match="undone entirely"):
+        clf.fit(X * 1e100, y)
+    assert fitted_state(clf) == before
