@@ -13,7 +13,6 @@ from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.optimize import _check_optimize_result
@@ -25,77 +24,27 @@ from sklearn.utils.validation import (
 )
 
 from . import __version__
-from ._activations import ACTIVATIONS, LOG_ACTIVATIONS
+from ._callbacks import CallbackSupportMixin, EpochCallbacks, NoCallbacks
 from ._initializers import glorot_uniform
 from ._losses import LOSS_FUNCTIONS
 from ._network import NonFiniteInputError, forward, pack
 from ._optimizers import OPTIMIZERS
+from ._targets import (
+    ENCODE,
+    LOG_PROBA,
+    OUT_ACTIVATION,
+    PREDICT_INDEX,
+    PROBA,
+    class_weight_vector,
+    per_label,
+    target_kind,
+    weighted,
+)
 from ._training import DivergenceError, Objective, Plateau, fit_lbfgs, train_epochs
-
-try:
-    from sklearn.callback import CallbackSupportMixin
-except ImportError:  # scikit-learn < 1.9 has no callback API
-
-    class CallbackSupportMixin:
-        """Stand-in for scikit-learn < 1.9, which has no callbacks to support."""
 
 
 class SkmlpVersionWarning(UserWarning):
     """A model pickled by another version of skmlp is being loaded."""
-
-
-# How each kind of target is encoded for training and decoded from the logits.
-# "single": one class; "binary": two classes, one logistic output; "multiclass":
-# softmax over the classes; "multilabel": an indicator matrix, one logistic per label.
-def _one_hot(class_idx, n_classes, dtype):
-    Y = np.zeros((class_idx.shape[0], n_classes), dtype=dtype)
-    Y[np.arange(class_idx.shape[0]), class_idx] = 1
-    return Y
-
-
-_ENCODE = {
-    "single": lambda idx, n, dtype: np.ones((idx.shape[0], 1), dtype=dtype),
-    "binary": lambda idx, n, dtype: (idx == 1).astype(dtype)[:, np.newaxis],
-    "multiclass": _one_hot,
-}
-
-_PREDICT_INDEX = {
-    "single": lambda Z: np.zeros(Z.shape[0], dtype=np.intp),
-    "binary": lambda Z: (Z[:, 0] > 0).astype(np.intp),
-    "multiclass": lambda Z: Z.argmax(axis=1),
-}
-
-
-def _binary_columns(Z, function):
-    """``[f(-z), f(z)]``: the two classes of a single logistic output."""
-    return np.hstack([function(-Z), function(Z)])
-
-
-def _exp(function):
-    """``Z -> exp(function(Z))``."""
-
-    def exp_of(Z):
-        values = function(Z)
-        return np.exp(values, out=values)
-
-    return exp_of
-
-
-_LOG_PROBA = {
-    "single": np.zeros_like,
-    "binary": lambda Z: _binary_columns(Z, LOG_ACTIVATIONS["logistic"]),
-    "multiclass": LOG_ACTIVATIONS["softmax"],
-    "multilabel": LOG_ACTIVATIONS["logistic"],
-}
-
-# Probabilities: exp of the log-probabilities keeps full relative precision for
-# tiny logistic probabilities; softmax is exact as it is.
-_PROBA = {
-    "single": np.ones_like,
-    "binary": _exp(_LOG_PROBA["binary"]),
-    "multiclass": ACTIVATIONS["softmax"],
-    "multilabel": _exp(_LOG_PROBA["multilabel"]),
-}
 
 
 # Attributes that scikit-learn's callback machinery owns: never copied or undone.
@@ -111,116 +60,8 @@ def _fitted_state(estimator):
     }
 
 
-def _class_weight_vector(class_weight, classes, y, codes, sample_weight):
-    """The weight of each class: 'balanced' (by total sample weight) or a dict."""
-    if isinstance(class_weight, dict):
-        return compute_class_weight(class_weight, classes=classes, y=y)
-    totals = np.bincount(codes, weights=sample_weight, minlength=len(classes))
-    if not totals.all():
-        raise ValueError(
-            "class_weight='balanced' needs every class to have a positive total "
-            f"sample weight; classes {classes[totals == 0]!r} have none."
-        )
-    return totals.sum() / (len(classes) * totals)
-
-
-def _per_label(class_weight, n_labels):
-    """``class_weight`` for multilabel targets: 'balanced' or one dict per label."""
-    if isinstance(class_weight, str):
-        return [class_weight] * n_labels
-    if isinstance(class_weight, list) and len(class_weight) == n_labels:
-        return class_weight
-    raise ValueError(
-        "For multilabel targets, class_weight must be 'balanced' or a list of "
-        f"{n_labels} dicts, one per label, like {{0: 1, 1: 5}}; got {class_weight!r}."
-    )
-
-
-def _weighted(sample_weight, class_weights, y, dtype):
-    """``sample_weight`` times the class weights ``class_weights(y)``, as ``dtype``.
-
-    None stays None without class weights; the product must not sum to zero.
-    """
-    if class_weights is None:
-        return sample_weight
-    weights = class_weights(y).astype(dtype)
-    if sample_weight is not None:
-        weights *= sample_weight
-    if not weights.sum() > 0:
-        raise ValueError(
-            "The sample weights times the class weights sum to zero: give some "
-            "class present in y a positive weight."
-        )
-    return weights
-
-
-def _target_kind(n_classes):
-    """The kind of a target with ``n_classes`` classes (not multilabel)."""
-    return {1: "single", 2: "binary"}.get(n_classes, "multiclass")
-
-
 # Early stopping needs at least this many validation samples to be meaningful.
 _MIN_VALIDATION_SAMPLES = 10
-
-_OUT_ACTIVATION = {
-    "single": "logistic",
-    "binary": "logistic",
-    "multiclass": "softmax",
-    "multilabel": "logistic",
-}
-
-
-class _EpochCallbacks:
-    """Report the fit and each epoch to scikit-learn's callbacks (1.9+).
-
-    Each epoch is a subtask of the fit; at its end the callbacks may ask for a
-    ``fitted_estimator`` (a copy with the weights of that epoch) and may ask to
-    stop training.
-    """
-
-    def __init__(self, estimator, X, y, sample_weight, n_epochs):
-        self._estimator = estimator
-        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
-        self._hook_kwargs = dict(estimator=estimator, X=X, y=y, metadata=metadata)
-        self._fit = estimator._init_callback_context(max_subtasks=n_epochs)
-        self._fit.call_on_fit_task_begin(**self._hook_kwargs)
-        self._epoch = None
-
-    def _weights(self):
-        return {
-            "coefs_": [W.copy() for W in self._estimator.coefs_],
-            "intercepts_": [b.copy() for b in self._estimator.intercepts_],
-        }
-
-    def epoch_begins(self):
-        self._epoch = self._fit.subcontext(task_name="epoch")
-        self._epoch.call_on_fit_task_begin(
-            **self._hook_kwargs, reconstruction_attributes=self._weights
-        )
-
-    def epoch_ends(self):
-        """Return True if a callback asks to stop."""
-        return self._epoch.call_on_fit_task_end(
-            **self._hook_kwargs, reconstruction_attributes=self._weights
-        )
-
-    def fit_ends(self):
-        self._fit.call_on_fit_task_end(
-            **self._hook_kwargs, reconstruction_attributes=self._weights
-        )
-
-
-class _NoCallbacks:
-    """What training reports to when scikit-learn has no callback API."""
-
-    def epoch_begins(self):
-        pass
-
-    def epoch_ends(self):
-        return False
-
-    def fit_ends(self):
-        pass
 
 
 class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -606,7 +447,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                 "or dropout=0 with solver='lbfgs'."
             )
         class_weights = self._class_weights(y, target_kind, all_classes, sample_weight)
-        sample_weight = _weighted(sample_weight, class_weights, y, X.dtype)
+        sample_weight = weighted(sample_weight, class_weights, y, X.dtype)
         validation = self._check_validation_set(
             *validation_set, (target_kind, all_classes, class_weights), X.dtype
         )
@@ -661,17 +502,17 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                     "compute_class_weight('balanced', classes=classes, y=y_all)))."
                 )
             codes = np.searchsorted(classes, y)
-            per_class = _class_weight_vector(
+            per_class = class_weight_vector(
                 self.class_weight, classes, y, codes, sample_weight
             )
             return lambda labels: per_class[np.searchsorted(classes, labels)]
         binary = np.array([0, 1])
-        per_label = [
-            _class_weight_vector(weights, binary, column, column, sample_weight)
-            for column, weights in zip(y.T, _per_label(self.class_weight, y.shape[1]))
+        label_weights = [
+            class_weight_vector(weights, binary, column, column, sample_weight)
+            for column, weights in zip(y.T, per_label(self.class_weight, y.shape[1]))
         ]
         return lambda Y: np.prod(
-            [weights[column] for weights, column in zip(per_label, Y.T)], axis=0
+            [weights[column] for weights, column in zip(label_weights, Y.T)], axis=0
         )
 
     def _check_validation_set(self, X_val, y_val, sample_weight_val, targets, dtype):
@@ -716,7 +557,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             sample_weight_val = _check_sample_weight(
                 sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
             )
-        sample_weight_val = _weighted(sample_weight_val, class_weights, y_val, dtype)
+        sample_weight_val = weighted(sample_weight_val, class_weights, y_val, dtype)
         Y_val = self._encode(y_val, target_kind, classes, dtype)
         return X_val, y_val, Y_val, sample_weight_val
 
@@ -769,7 +610,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                 f"in classes_ {all_classes!r}; pass every class in `classes` on the "
                 "first call to partial_fit."
             )
-        kind = "multilabel" if multilabel else _target_kind(len(all_classes))
+        kind = "multilabel" if multilabel else target_kind(len(all_classes))
         if not first_pass and kind != self._target_kind:
             raise ValueError(
                 f"y is a {kind} target but the model was fitted on a "
@@ -780,13 +621,13 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
     def _encode(self, y, target_kind, classes, dtype):
         if target_kind == "multilabel":
             return y.astype(dtype)
-        return _ENCODE[target_kind](np.searchsorted(classes, y), len(classes), dtype)
+        return ENCODE[target_kind](np.searchsorted(classes, y), len(classes), dtype)
 
     def _initialize(self, X, Y, hidden_layer_sizes, random_state):
         layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
         self.n_outputs_ = Y.shape[1]
         self.n_layers_ = len(layer_units)
-        self.out_activation_ = _OUT_ACTIVATION[self._target_kind]
+        self.out_activation_ = OUT_ACTIVATION[self._target_kind]
         self.coefs_, self.intercepts_ = glorot_uniform(
             layer_units, self.activation, random_state, X.dtype
         )
@@ -993,9 +834,9 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         )
         n_epochs = 1 if incremental else self.max_iter
         callbacks = (
-            _EpochCallbacks(self, X, y, sample_weight, n_epochs)
+            EpochCallbacks(self, X, y, sample_weight, n_epochs)
             if hasattr(self, "_init_callback_context")
-            else _NoCallbacks()
+            else NoCallbacks()
         )
         converged = incremental
         try:
@@ -1091,7 +932,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         """The predicted labels for the logits ``Z``."""
         if self._target_kind == "multilabel":
             return (Z > 0).astype(int)
-        return self.classes_[_PREDICT_INDEX[self._target_kind](Z)]
+        return self.classes_[PREDICT_INDEX[self._target_kind](Z)]
 
     def _checked_logits(self, X):
         """Validate ``X`` for prediction and return its logits.
@@ -1154,7 +995,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             The probability of each class, in the order of ``classes_``.
         """
         Z = self._checked_logits(X)
-        proba = _PROBA[self._target_kind](Z)
+        proba = PROBA[self._target_kind](Z)
         # No probability of a softmax or logistic model is exactly 0: keep the
         # ones that underflow at the smallest normal float, so that
         # log(predict_proba) stays finite like predict_log_proba.
@@ -1175,7 +1016,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             finite however confident the network is.
         """
         Z = self._checked_logits(X)
-        return _LOG_PROBA[self._target_kind](Z)
+        return LOG_PROBA[self._target_kind](Z)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
