@@ -95,9 +95,10 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation function of the hidden layers.
 
-    solver : {'sgd', 'adam'}, default='adam'
-        The optimizer: mini-batch stochastic gradient descent with momentum,
-        or Adam. ('lbfgs' is not implemented yet.)
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        The optimizer: full-batch L-BFGS (scipy.optimize's L-BFGS-B, often the
+        better choice for small data sets), mini-batch stochastic gradient
+        descent with momentum, or Adam.
 
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weights (not the biases), divided by
@@ -168,8 +169,8 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         Number of epochs without improvement by ``tol`` before stopping.
 
     max_fun : int, default=15000
-        Maximum number of loss evaluations of ``solver='lbfgs'`` (kept for
-        compatibility; unused by the stochastic solvers).
+        Maximum number of loss evaluations of ``solver='lbfgs'``; unused by the
+        stochastic solvers.
 
     loss : {'log_loss', 'squared_error'}, default='log_loss'
         The training loss: the cross-entropy of the softmax (or logistic)
@@ -180,6 +181,14 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         Probability of dropping each hidden unit during training (inverted
         dropout: the kept units are scaled by ``1 / (1 - dropout)``, and
         prediction uses the whole network). In [0, 1).
+
+    class_weight : dict, list of dict, 'balanced' or None, default=None
+        Weights of the classes, multiplying ``sample_weight``: a dict
+        ``{class: weight}``, or 'balanced' to weigh each class by
+        ``W / (n_classes * W_c)``, with ``W_c`` the total sample weight of
+        class ``c``. For multilabel targets, 'balanced' or a list of one dict
+        ``{0: w0, 1: w1}`` per label; a sample's weight is the product over
+        its labels.
 
     Attributes
     ----------
@@ -237,7 +246,8 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
 
     See Also
     --------
-    sklearn.neural_network.MLPClassifier : scikit-learn's estimator.
+    sklearn.neural_network.MLPClassifier : The scikit-learn estimator this one
+        replaces.
 
     Examples
     --------
