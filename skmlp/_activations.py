@@ -43,17 +43,24 @@ def relu(Z):
 def softmax(Z):
     """Row-wise softmax ``p_k = exp(z_k) / sum_j exp(z_j)``, in place.
 
-    The row maximum is subtracted first so that no exponential overflows.
+    The row maximum is subtracted first so that no exponential overflows (the
+    subtraction itself may reach -inf for logits near the float limits, which is
+    exact after the exponential).
     """
-    Z -= Z.max(axis=1, keepdims=True)
+    with np.errstate(over="ignore"):
+        Z -= Z.max(axis=1, keepdims=True)
     np.exp(Z, out=Z)
     Z /= Z.sum(axis=1, keepdims=True)
     return Z
 
 
 def log_softmax(Z):
-    """Row-wise ``log softmax(z)_k = z_k - logsumexp(z)``, in place; always finite."""
-    Z -= Z.max(axis=1, keepdims=True)
+    """Row-wise ``log softmax(z)_k = z_k - logsumexp(z)``, in place.
+
+    Finite for any finite logits whose spread within a row is representable.
+    """
+    with np.errstate(over="ignore"):
+        Z -= Z.max(axis=1, keepdims=True)
     Z -= np.log(np.exp(Z).sum(axis=1, keepdims=True))
     return Z
 

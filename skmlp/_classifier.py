@@ -12,7 +12,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.optimize import _check_optimize_result
@@ -58,6 +63,31 @@ def _fitted_state(estimator):
         for name, value in vars(estimator).items()
         if name not in _CALLBACK_STATE
     }
+
+
+def _restore(estimator, saved):
+    """Put back the attributes of :func:`_fitted_state`, dropping newer ones."""
+    for name in set(vars(estimator)) - set(saved) - _CALLBACK_STATE:
+        delattr(estimator, name)
+    estimator.__dict__.update(saved)
+
+
+def _check_weight_scale(weights, name):
+    """Refuse weights too small or too large for arithmetic in their dtype.
+
+    Sums, reciprocals and products with the losses must stay finite and
+    normal, which holds while the mean positive weight is within the square
+    roots of the dtype's range.
+    """
+    info = np.finfo(weights.dtype)
+    positive = weights[weights > 0]
+    mean = float(np.mean(positive, dtype=np.float64)) if positive.size else 0.0
+    if positive.size and not np.sqrt(info.tiny) <= mean <= np.sqrt(info.max):
+        raise ValueError(
+            f"{name} has a mean positive value of {mean:.3g}, too "
+            f"{'small' if mean < 1 else 'large'} to train with in {weights.dtype}; "
+            f"rescale it, e.g. divide it by its mean."
+        )
 
 
 # Early stopping needs at least this many validation samples to be meaningful.
@@ -430,18 +460,53 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         return True
 
     def _fit(self, X, y, sample_weight, classes, incremental, validation_set):
+        # A call that fails while validating changes nothing; one that fails
+        # while training a fitted model further (warm start, partial_fit) is
+        # undone entirely, while a new fit keeps its last finite epoch.
+        saved = _fitted_state(self)
         first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        try:
+            if incremental:  # _fit_context validates partial_fit only once
+                self._validate_params()
+            inputs = self._validate_inputs(
+                X, y, sample_weight, classes, first_pass, incremental, validation_set
+            )
+        except Exception:
+            _restore(self, saved)
+            raise
+        X, y, Y, sample_weight, target_kind, all_classes, validation, sizes = inputs
+        random_state = check_random_state(self.random_state)
+        try:
+            if first_pass:
+                self.classes_ = all_classes
+                self._target_kind = target_kind
+                self._initialize(X, Y, sizes, random_state)
+            if self.solver == "lbfgs":
+                self._run_lbfgs(X, Y, sample_weight)
+            else:
+                self._run(X, y, Y, sample_weight, random_state, incremental, validation)
+        except Exception:
+            if not first_pass:
+                _restore(self, saved)
+            raise
+        return self
+
+    def _validate_inputs(
+        self, X, y, sample_weight, classes, first_pass, incremental, validation_set
+    ):
+        """Validate everything a training call gets, before anything is trained."""
         hidden_layer_sizes = self._check_hidden_layer_sizes(first_pass)
         dtype = (np.float64, np.float32) if first_pass else self.coefs_[0].dtype
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse="csr",
-            dtype=dtype,
-            multi_output=True,
-            reset=first_pass,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse="csr",
+                dtype=dtype,
+                multi_output=True,
+                reset=first_pass,
+            )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if sample_weight is not None:
@@ -458,32 +523,22 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             )
         class_weights = self._class_weights(y, target_kind, all_classes, sample_weight)
         sample_weight = weighted(sample_weight, class_weights, y, X.dtype)
+        if sample_weight is not None:
+            _check_weight_scale(sample_weight, "sample_weight (times class_weight)")
         validation = self._check_validation_set(
             *validation_set, (target_kind, all_classes, class_weights), X.dtype
         )
         Y = self._encode(y, target_kind, all_classes, X.dtype)
-
-        # Everything is validated: from here on the estimator changes. A call
-        # that continues a fitted model (warm start, partial_fit) and fails is
-        # undone entirely.
-        saved = None if first_pass else _fitted_state(self)
-        random_state = check_random_state(self.random_state)
-        try:
-            if first_pass:
-                self.classes_ = all_classes
-                self._target_kind = target_kind
-                self._initialize(X, Y, hidden_layer_sizes, random_state)
-            if self.solver == "lbfgs":
-                self._run_lbfgs(X, Y, sample_weight)
-            else:
-                self._run(X, y, Y, sample_weight, random_state, incremental, validation)
-        except Exception:
-            if saved is not None:
-                self.__dict__.update(saved)
-                for name in set(self.__dict__) - set(saved) - _CALLBACK_STATE:
-                    delattr(self, name)
-            raise
-        return self
+        return (
+            X,
+            y,
+            Y,
+            sample_weight,
+            target_kind,
+            all_classes,
+            validation,
+            hidden_layer_sizes,
+        )
 
     def _class_weights(self, y, target_kind, classes, sample_weight):
         """The weight of each sample's class, as a function of the targets.
@@ -540,28 +595,40 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                 "X_val and y_val are used for early stopping only: set "
                 "early_stopping=True with solver='sgd' or 'adam'."
             )
-        X_val, y_val = validate_data(
-            self,
-            X_val,
-            y_val,
-            accept_sparse="csr",
-            dtype=dtype,
-            multi_output=True,
-            reset=False,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
+            X_val, y_val = validate_data(
+                self,
+                X_val,
+                y_val,
+                accept_sparse="csr",
+                dtype=dtype,
+                multi_output=True,
+                reset=False,
+            )
         if y_val.ndim == 2 and y_val.shape[1] == 1:
             y_val = column_or_1d(y_val, warn=True)
         target_kind, classes, class_weights = targets
         check_classification_targets(y_val)
-        multilabel = type_of_target(y_val) == "multilabel-indicator"
-        labels = np.arange(y_val.shape[1]) if multilabel else np.unique(y_val)
-        if (
-            multilabel != (target_kind == "multilabel")
-            or np.setdiff1d(labels, classes).size
+        val_type = type_of_target(y_val, input_name="y_val")
+        multilabel = target_kind == "multilabel"
+        if multilabel != (val_type == "multilabel-indicator") or val_type not in (
+            "binary",
+            "multiclass",
+            "multilabel-indicator",
         ):
             raise ValueError(
-                f"y_val has labels {labels!r}, which do not fit the classes of y, "
-                f"{classes!r}."
+                f"y_val is a {val_type} target but y is a {target_kind} target."
+            )
+        labels = np.arange(y_val.shape[1]) if multilabel else np.unique(y_val)
+        unknown = (
+            labels.size != classes.size
+            if multilabel
+            else (np.setdiff1d(labels, classes).size)
+        )
+        if unknown:
+            raise ValueError(
+                f"y_val has the labels {labels!r}, which are not among the classes "
+                f"of y, {classes!r}."
             )
         if sample_weight_val is not None:
             sample_weight_val = _check_sample_weight(
@@ -574,11 +641,13 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
     def _check_hidden_layer_sizes(self, first_pass):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
         if sizes.ndim != 1 or not all(
-            isinstance(size, Integral) and size > 0 for size in sizes
+            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
+            for size in sizes
         ):
-            raise ValueError(
-                "hidden_layer_sizes must be a positive integer or a sequence of "
-                f"positive integers, got {self.hidden_layer_sizes!r}."
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must "
+                "be a positive int or a sequence of positive ints. Got "
+                f"{self.hidden_layer_sizes!r} instead."
             )
         sizes = [int(size) for size in sizes]
         if not first_pass and sizes != [W.shape[1] for W in self.coefs_[:-1]]:
@@ -599,6 +668,15 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                 "per sample, or a 0/1 label-indicator matrix for multilabel targets."
             )
         multilabel = y_type == "multilabel-indicator"
+        if multilabel and np.setdiff1d(np.unique(y), [0, 1]).size:
+            raise ValueError(
+                "A multilabel target must be a 0/1 indicator matrix; y has the "
+                f"values {np.unique(y)!r}."
+            )
+        if classes is not None:
+            classes = np.asarray(classes)
+            if classes.dtype.kind == "f" and not np.isfinite(classes).all():
+                raise ValueError(f"classes must not contain NaN or infinity: {classes}")
         if first_pass and incremental and classes is None:
             raise ValueError(
                 "classes must be passed on the first call to partial_fit; "
@@ -743,9 +821,9 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             )
             self.n_iter_ = len(self.loss_curve_)
             self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
-        if not np.isfinite(params).all():
+        if not (np.isfinite(params).all() and np.isfinite(self.loss_)):
             raise ValueError(
-                "Training diverged: L-BFGS produced non-finite weights. Scale the "
+                "Training diverged: L-BFGS produced non-finite weights or loss. Scale the "
                 "features, e.g. with sklearn.preprocessing.StandardScaler, or "
                 "increase alpha."
             )
@@ -961,19 +1039,21 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             ensure_all_finite=False,
             reset=False,
         )
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
                 Z = forward(
                     X, self.coefs_, self.intercepts_, self.activation, check_finite=True
                 )[-1]
-            if not np.isfinite(Z).all():
-                raise NonFiniteInputError
-        except NonFiniteInputError:
-            assert_all_finite(X, input_name="X")
+                finite = bool(np.isfinite(Z).all())
+            except NonFiniteInputError:
+                finite = False
+            if not finite:
+                assert_all_finite(X, input_name="X")
+        if not finite:
             raise ValueError(
                 f"X is too large for this network: its activations overflow {X.dtype}."
                 " Scale the features, e.g. with sklearn.preprocessing.StandardScaler."
-            ) from None
+            )
         return Z
 
     def predict(self, X):

@@ -79,7 +79,13 @@ def target_kind(n_classes):
 def class_weight_vector(class_weight, classes, y, codes, sample_weight):
     """The weight of each class: 'balanced' (by total sample weight) or a dict."""
     if isinstance(class_weight, dict):
-        return compute_class_weight(class_weight, classes=classes, y=y)
+        weights = compute_class_weight(class_weight, classes=classes, y=y)
+        if not (np.isfinite(weights) & (weights >= 0)).all():
+            raise ValueError(
+                "class_weight values must be finite and non-negative; got "
+                f"{dict(zip(classes.tolist(), weights.tolist()))}."
+            )
+        return weights
     totals = np.bincount(codes, weights=sample_weight, minlength=len(classes))
     if not totals.all():
         raise ValueError(
@@ -108,10 +114,17 @@ def weighted(sample_weight, class_weights, y, dtype):
     """
     if class_weights is None:
         return sample_weight
-    weights = class_weights(y).astype(dtype)
-    if sample_weight is not None:
-        weights *= sample_weight
-    if not weights.sum() > 0:
+    with np.errstate(over="ignore"):  # overflow is reported below
+        weights = class_weights(y).astype(dtype)
+        if sample_weight is not None:
+            weights *= sample_weight
+        total = weights.sum(dtype=np.float64)
+    if not np.isfinite(weights).all() or not np.isfinite(total):
+        raise ValueError(
+            "The sample weights times the class weights overflow "
+            f"{np.dtype(dtype)}: rescale class_weight or sample_weight."
+        )
+    if not total > 0:
         raise ValueError(
             "The sample weights times the class weights sum to zero: give some "
             "class present in y a positive weight."

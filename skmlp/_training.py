@@ -158,6 +158,15 @@ class Objective:
         )
         return loss
 
+    def is_finite_on(self, X):
+        """Whether the network's logits on the batch ``X`` are all finite."""
+        activations = self.workspace.rows(X.shape[0])[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            layers = forward(
+                X, self.coefs, self.intercepts, self.activation, activations
+            )
+        return bool(np.isfinite(layers[-1]).all())
+
 
 def train_epochs(
     params,
@@ -279,6 +288,10 @@ def train_epochs(
                     n_counted += n_batch
             if not np.isfinite(params).all():
                 raise DivergenceError("the network weights became non-finite")
+            # Finite but huge weights overflow at the next forward pass: check
+            # the last batch again now.
+            if not objective.is_finite_on(X_batch):
+                raise DivergenceError("the network's outputs overflow")
         except (DivergenceError, KeyboardInterrupt):
             np.copyto(params, saved_params)
             optimizer.__dict__.update(saved_optimizer)

@@ -585,7 +585,7 @@ def test_given_validation_set_replaces_the_split(iris):
     [
         (dict(), dict(X_val="X", y_val="y"), "early_stopping=True"),
         (dict(early_stopping=True), dict(X_val="X"), "together"),
-        (dict(early_stopping=True), dict(X_val="X", y_val="y7"), "do not fit"),
+        (dict(early_stopping=True), dict(X_val="X", y_val="y7"), "not among"),
         (dict(early_stopping=True), dict(X_val="X3", y_val="y"), "features"),
     ],
 )
