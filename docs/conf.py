@@ -6,10 +6,9 @@ Build it from the repository root with::
 
 The build needs no network: cross-references to other projects' docs
 (intersphinx) are opt-in through ``SKMLP_DOCS_INTERSPHINX=1``, and MathJax is
-served from the build itself when ``sphinx-mathjax-offline`` is installed.
+served from the build itself (``sphinx-mathjax-offline``).
 """
 
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -42,18 +41,14 @@ extensions = [
     "numpydoc",
     "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
+    # MathJax served from the build itself, not from a CDN.
+    "sphinx-mathjax-offline",
     "sphinx_gallery.gen_gallery",
 ]
-
-# MathJax from the build itself (no CDN) when the package that ships it is
-# installed; otherwise Sphinx's default, MathJax from a CDN.
-if importlib.util.find_spec("sphinx-mathjax-offline") is not None:
-    extensions.append("sphinx-mathjax-offline")
 
 templates_path = ["_templates"]
 exclude_patterns = [
     "_build",
-    "_gallery_fallback",
     "Thumbs.db",
     ".DS_Store",
     "generated/backreferences",
@@ -95,14 +90,8 @@ else:
 
 # -- sphinx-gallery -----------------------------------------------------------------
 
-# examples/ is written alongside the docs; until it has its README.rst, build a
-# placeholder gallery so that the rest of the site still builds.
-EXAMPLES = ROOT / "examples"
-_has_readme = any((EXAMPLES / name).is_file() for name in ("README.rst", "README.txt"))
-examples_dir = "../examples" if _has_readme else "_gallery_fallback"
-
 sphinx_gallery_conf = {
-    "examples_dirs": examples_dir,
+    "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     # Execute every example (all are named plot_*.py).
     "filename_pattern": "/plot_",
