@@ -823,9 +823,9 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
         if not (np.isfinite(params).all() and np.isfinite(self.loss_)):
             raise ValueError(
-                "Training diverged: L-BFGS produced non-finite weights or loss. Scale the "
-                "features, e.g. with sklearn.preprocessing.StandardScaler, or "
-                "increase alpha."
+                "Training diverged: L-BFGS produced non-finite weights or loss. "
+                "Scale the features, e.g. with sklearn.preprocessing.StandardScaler, "
+                "or increase alpha."
             )
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)
 

@@ -251,16 +251,19 @@ def train_epochs(
         dropout=dropout,
         dropout_rng=dropout_rng,
     )
-    buffers = {
-        "X": np.empty((batch_size, n_features), dtype),
-        "Y": np.empty((batch_size, Y.shape[1]), dtype),
-        "sample_weight": np.empty(batch_size, dtype),
-    }
     sample_idx = np.arange(n_samples)
     slices = batch_slices(n_samples, batch_size)
+    # A single batch holds every sample whatever the order: nothing to gather
+    # (the shuffle still runs, so the random stream is the same).
+    gather = shuffle and len(slices) > 1
+    buffers = {
+        "X": np.empty((batch_size, n_features), dtype) if gather else None,
+        "Y": np.empty((batch_size, Y.shape[1]), dtype) if gather else None,
+        "sample_weight": np.empty(batch_size, dtype) if gather else None,
+    }
 
     def batch(array, name, rows):
-        if array is None or not shuffle:
+        if array is None or not gather:
             return None if array is None else array[rows]
         return _gather(array, sample_idx[rows], buffers[name])
 
