@@ -81,7 +81,8 @@ def _check_weight_scale(weights, name):
     """
     info = np.finfo(weights.dtype)
     positive = weights[weights > 0]
-    mean = float(np.mean(positive, dtype=np.float64)) if positive.size else 0.0
+    with np.errstate(over="ignore"):  # an overflowing mean is too large anyway
+        mean = float(np.mean(positive, dtype=np.float64)) if positive.size else 0.0
     if positive.size and not np.sqrt(info.tiny) <= mean <= np.sqrt(info.max):
         raise ValueError(
             f"{name} has a mean positive value of {mean:.3g}, too "
