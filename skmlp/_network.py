@@ -73,7 +73,6 @@ class Workspace:
 
     def __init__(self, layer_units, n_rows, dtype, dropout=False):
         fans = list(zip(layer_units[:-1], layer_units[1:]))
-        self.n_rows = n_rows
         self.activations = [np.empty((n_rows, fan_out), dtype) for _, fan_out in fans]
         shapes = fans + [(fan_out,) for _, fan_out in fans]
         self.grads = np.empty(sum(int(np.prod(shape)) for shape in shapes), dtype)
