@@ -492,12 +492,8 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             raise
         return self
 
-    def _validate_inputs(
-        self, X, y, sample_weight, classes, first_pass, incremental, validation_set
-    ):
-        """Validate everything a training call gets, before anything is trained."""
-        hidden_layer_sizes = self._check_hidden_layer_sizes(first_pass)
-        dtype = (np.float64, np.float32) if first_pass else self.coefs_[0].dtype
+    def _validate_X_y(self, X, y, dtype, reset):
+        """``validate_data`` for training data; a single label column becomes 1-d."""
         with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
             X, y = validate_data(
                 self,
@@ -506,10 +502,19 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                 accept_sparse="csr",
                 dtype=dtype,
                 multi_output=True,
-                reset=first_pass,
+                reset=reset,
             )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _validate_inputs(
+        self, X, y, sample_weight, classes, first_pass, incremental, validation_set
+    ):
+        """Validate everything a training call gets, before anything is trained."""
+        hidden_layer_sizes = self._check_hidden_layer_sizes(first_pass)
+        dtype = (np.float64, np.float32) if first_pass else self.coefs_[0].dtype
+        X, y = self._validate_X_y(X, y, dtype, reset=first_pass)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=X.dtype, ensure_non_negative=True
@@ -596,18 +601,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
                 "X_val and y_val are used for early stopping only: set "
                 "early_stopping=True with solver='sgd' or 'adam'."
             )
-        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
-            X_val, y_val = validate_data(
-                self,
-                X_val,
-                y_val,
-                accept_sparse="csr",
-                dtype=dtype,
-                multi_output=True,
-                reset=False,
-            )
-        if y_val.ndim == 2 and y_val.shape[1] == 1:
-            y_val = column_or_1d(y_val, warn=True)
+        X_val, y_val = self._validate_X_y(X_val, y_val, dtype, reset=False)
         target_kind, classes, class_weights = targets
         check_classification_targets(y_val)
         val_type = type_of_target(y_val, input_name="y_val")
