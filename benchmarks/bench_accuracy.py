@@ -17,20 +17,21 @@ import numpy as np
 from sklearn.neural_network import MLPClassifier
 
 from skmlp import FromScratchMLPClassifier
+from skmlp.datasets import load_mnist
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="path to mnist.npz")
+    parser.add_argument("--data", required=True, help="MNIST location (any layout)")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--hidden", type=int, nargs="+", default=[100])
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     args = parser.parse_args(argv)
 
-    data = np.load(args.data)
+    X_train, y_train, X_test, y_test = load_mnist(args.data)
     scale = np.asarray(255, dtype=args.dtype)
-    X_train = data["X_train"].astype(args.dtype) / scale
-    X_test = data["X_test"].astype(args.dtype) / scale
+    X_train = X_train.astype(args.dtype) / scale
+    X_test = X_test.astype(args.dtype) / scale
     params = dict(
         hidden_layer_sizes=tuple(args.hidden), max_iter=args.epochs, random_state=0
     )
@@ -42,8 +43,8 @@ def main(argv=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name, model in models.items():
-            model.fit(X_train, data["y_train"])
-            accuracy[name] = model.score(X_test, data["y_test"])
+            model.fit(X_train, y_train)
+            accuracy[name] = model.score(X_test, y_test)
             epochs = model.n_iter_
             print(f"{name:8} test accuracy after {epochs} epochs: {accuracy[name]:.4f}")
     curves = [np.asarray(model.loss_curve_) for model in models.values()]

@@ -24,16 +24,17 @@ import numpy as np
 from sklearn.neural_network import MLPClassifier
 
 from skmlp import FromScratchMLPClassifier
+from skmlp.datasets import load_mnist
 
 
 def load(path, dtype):
-    data = np.load(path)
+    X_train, y_train, X_test, y_test = load_mnist(path)
     scale = np.asarray(255, dtype=dtype)
     return (
-        data["X_train"].astype(dtype) / scale,
-        data["y_train"].astype(np.int64),
-        data["X_test"].astype(dtype) / scale,
-        data["y_test"].astype(np.int64),
+        X_train.astype(dtype) / scale,
+        y_train.astype(np.int64),
+        X_test.astype(dtype) / scale,
+        y_test.astype(np.int64),
     )
 
 
@@ -126,7 +127,7 @@ def peak_fit_memory(fit, X, y):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", required=True, help="path to mnist.npz")
+    parser.add_argument("--data", required=True, help="MNIST location (any layout)")
     parser.add_argument("--hidden", type=int, nargs="+", default=[100])
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--epochs", type=int, default=2)
