@@ -6,11 +6,13 @@ is left as logits ``z_L``: the loss (``_losses``) or the output activation
 (``_activations``) finishes it.  The backward pass turns the output delta
 into gradients::
 
-    coef_grads[k]      = a_k^T delta_{k+1} + (alpha / n) W_k
+    coef_grads[k]      = a_k^T delta_{k+1}
     intercept_grads[k] = sum_i delta_{k+1, i}
     delta_k            = (delta_{k+1} W_k^T) * phi'(z_k)
 
-where the deltas already carry the ``1 / n`` (or ``1 / sum(w)``) factor.
+where the deltas already carry the ``1 / n`` (or ``1 / sum(w)``) factor. The
+L2 penalty's gradient is the caller's to add (``_training`` does it in one
+pass over all the weights).
 Nothing here knows about estimators; ``a_0`` may be a SciPy sparse matrix.
 """
 
@@ -171,7 +173,6 @@ def backward(
     layers,
     coefs,
     activation,
-    l2,
     coef_grads,
     intercept_grads,
     deltas,
@@ -190,10 +191,8 @@ def backward(
         The weights ``W_k``.
     activation : str
         Name of the hidden activation in ``DERIVATIVES``.
-    l2 : float
-        The L2 factor ``alpha / n`` added to the weight gradients.
     coef_grads, intercept_grads : list of ndarray
-        Filled with ``dL/dW_k`` and ``dL/db_k``.
+        Filled with ``dL/dW_k`` (of the data term) and ``dL/db_k``.
     deltas : list of ndarray
         Buffers of shape ``(n_samples, fan_out)`` for the hidden deltas.
     masks : list of ndarray or None
@@ -208,7 +207,6 @@ def backward(
     for k in range(len(coefs) - 1, -1, -1):
         # (fan_in, n) @ (n, fan_out) -> (fan_in, fan_out)
         matmul(layers[k].T, delta, out=coef_grads[k])
-        coef_grads[k] += l2 * coefs[k]
         # (n,) @ (n, fan_out) -> (fan_out,): the column sums, as one BLAS call
         np.matmul(ones, delta, out=intercept_grads[k])
         if k:

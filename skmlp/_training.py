@@ -121,7 +121,9 @@ class Objective:
         )
         self.grads = self.workspace.grads
         self.coefs, self.intercepts = coefs, intercepts
-        self.weights = params[: sum(W.size for W in coefs)]  # the W_k, packed first
+        n_weights = sum(W.size for W in coefs)  # the W_k are packed first
+        self.weights, self.weight_grads = params[:n_weights], self.grads[:n_weights]
+        self._penalty_grads = np.empty_like(self.weights)
         self.activation = activation
         self.loss_function = LOSS_FUNCTIONS[loss, out_activation]
         self.alpha = alpha
@@ -149,13 +151,15 @@ class Objective:
             layers,
             self.coefs,
             self.activation,
-            self.alpha / weight_sum,
             self.workspace.coef_grads,
             self.workspace.intercept_grads,
             deltas,
             masks=masks,
             hidden=activations,
         )
+        # the penalty's gradient (alpha / sum(w)) W, on all the weights at once
+        np.multiply(self.weights, self.alpha / weight_sum, out=self._penalty_grads)
+        self.weight_grads += self._penalty_grads
         return loss
 
     def is_finite_on(self, X):

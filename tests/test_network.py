@@ -1,8 +1,8 @@
 """Tests of the forward and backward passes and of the weight initialization.
 
 The backward pass is checked entry by entry against a central finite
-difference of the full batch objective, built exactly as ``_training`` builds
-it: ``(sum_i w_i L_i + alpha / 2 sum_k ||W_k||^2) / sum_i w_i``.
+difference of the batch's data term, ``sum_i w_i L_i / sum_i w_i``, built as
+``_training`` builds it (``test_training`` checks the L2 penalty on top).
 """
 
 import numpy as np
@@ -54,17 +54,16 @@ def weight_sum(sample_weight):
     return N_SAMPLES if sample_weight is None else float(sample_weight.sum())
 
 
-def objective(params, X, Y, sample_weight, activation, out, alpha, loss, masks):
-    """The batch objective ``(loss + alpha / 2 ||W||^2) / sum(w)``."""
+def objective(params, X, Y, sample_weight, activation, out, loss, masks):
+    """The batch's data term ``sum_i w_i L_i / sum(w)``."""
     coefs, intercepts = split(params)
     dropped = None if masks is None else [np.empty_like(mask) for mask in masks]
     layers = forward(X, coefs, intercepts, activation, masks=masks, dropped=dropped)
     value = LOSS_FUNCTIONS[loss, out](layers[-1], Y, sample_weight)
-    penalty = 0.5 * alpha * sum(np.vdot(W, W) for W in coefs)
-    return (value + penalty) / weight_sum(sample_weight)
+    return value / weight_sum(sample_weight)
 
 
-def gradients(params, X, Y, sample_weight, activation, out, alpha, loss, masks):
+def gradients(params, X, Y, sample_weight, activation, out, loss, masks):
     """The backward pass's gradients, ``coef_grads + intercept_grads``."""
     coefs, intercepts = split(params)
     layer_units = [X.shape[1]] + [W.shape[1] for W in coefs]
@@ -80,7 +79,6 @@ def gradients(params, X, Y, sample_weight, activation, out, alpha, loss, masks):
         layers,
         coefs,
         activation,
-        alpha / scale,
         workspace.coef_grads,
         workspace.intercept_grads,
         deltas,
@@ -120,11 +118,10 @@ def make_masks(rng, p=0.3):
 @pytest.mark.parametrize("dropout", [False, True], ids=["", "dropout"])
 @pytest.mark.parametrize("loss", ["log_loss", "squared_error"])
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
-@pytest.mark.parametrize("alpha", [0.0, 0.1])
 @pytest.mark.parametrize("kind", list(TARGETS))
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_backward_matches_finite_differences(
-    activation, kind, alpha, weighted, loss, dropout, rng
+    activation, kind, weighted, loss, dropout, rng
 ):
     out, n_outputs = TARGETS[kind]
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
@@ -132,7 +129,7 @@ def test_backward_matches_finite_differences(
     sample_weight = rng.uniform(0.5, 2.0, N_SAMPLES) if weighted else None
     params = make_params(n_outputs, rng)
     masks = make_masks(rng) if dropout else None
-    problem = (X, Y, sample_weight, activation, out, alpha, loss, masks)
+    problem = (X, Y, sample_weight, activation, out, loss, masks)
 
     expected = numerical_gradients(lambda p: objective(p, *problem), params)
     assert_all_close(gradients(params, *problem), expected, rtol=1e-5, atol=1e-7)
@@ -158,7 +155,7 @@ def test_sparse_input_gives_dense_results(activation, container, rng):
     Y = make_targets("multiclass", rng)
     params = make_params(3, rng)
     coefs, intercepts = split(params)
-    problem = (Y, None, activation, "softmax", 0.1, "log_loss", None)
+    problem = (Y, None, activation, "softmax", "log_loss", None)
 
     logits = forward(container(X), coefs, intercepts, activation)[-1]
     assert isinstance(logits, np.ndarray)
@@ -177,7 +174,7 @@ def test_float32_network_stays_float32(activation, rng):
     Y = make_targets("multilabel", rng)
     params = make_params(3, rng)
     params32 = [p.astype(np.float32) for p in params]
-    problem = (Y, None, activation, "logistic", 0.1, "log_loss", None)
+    problem = (Y, None, activation, "logistic", "log_loss", None)
 
     layers = forward(X.astype(np.float32), *split(params32), activation)
     assert [layer.dtype for layer in layers] == [np.float32] * len(layers)

@@ -11,9 +11,15 @@ import pytest
 from numpy.testing import assert_allclose
 
 from skmlp._initializers import glorot_uniform
-from skmlp._network import pack
+from skmlp._network import pack, split
 from skmlp._optimizers import SGD, Adam
-from skmlp._training import DivergenceError, Plateau, batch_slices, train_epochs
+from skmlp._training import (
+    DivergenceError,
+    Objective,
+    Plateau,
+    batch_slices,
+    train_epochs,
+)
 
 HIDDEN = {
     "relu": lambda z: np.maximum(z, 0),
@@ -161,6 +167,50 @@ def test_epochs_match_the_reference(rng, solver, activation, n_outputs, weighted
         assert loss == pytest.approx(expected, rel=1e-12)
     for ours, reference in zip(coefs + intercepts, ref_coefs + ref_intercepts):
         assert_allclose(ours, reference, rtol=1e-10, atol=1e-13)
+
+
+def make_objective(params, alpha, dropout):
+    """An Objective for a 4-5-3 tanh network on ``params`` (flat, float64).
+
+    Each Objective draws the same dropout masks, so that finite differences
+    compare evaluations of one function.
+    """
+    coefs = split(params, [(4, 5), (5, 3)])
+    intercepts = split(params[coefs[0].size + coefs[1].size :], [(5,), (3,)])
+    return Objective(
+        params,
+        coefs,
+        intercepts,
+        activation="tanh",
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=alpha,
+        n_rows=7,
+        dropout=dropout,
+        dropout_rng=np.random.default_rng(0),
+    )
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_objective_gradient_matches_finite_differences(alpha, dropout, rng):
+    """The full objective, with the L2 penalty that Objective adds to backward's."""
+    X = rng.standard_normal((7, 4))
+    Y = np.eye(3)[rng.randint(3, size=7)]
+    w = rng.uniform(0.5, 2, 7)
+    params = rng.standard_normal(4 * 5 + 5 * 3 + 5 + 3)
+
+    def value(x):
+        return make_objective(x, alpha, dropout)(X, Y, w, w.sum())
+
+    objective = make_objective(params, alpha, dropout)
+    objective(X, Y, w, w.sum())
+    eps = 1e-6
+    expected = [
+        (value(params + eps * e) - value(params - eps * e)) / (2 * eps)
+        for e in np.eye(params.size)
+    ]
+    assert_allclose(objective.grads, expected, rtol=1e-6, atol=1e-9)
 
 
 def test_divergence_rolls_back_the_epoch(rng):
