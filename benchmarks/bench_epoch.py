@@ -4,9 +4,15 @@ Fits each contender on MNIST's 60k training images with the same
 architecture, Adam and batch size, in alternating rounds in one process, and
 reports medians: seconds per epoch, GFLOP/s (an epoch counts as
 ``6 * n_samples * sum(fan_in * fan_out)`` FLOPs), the in-process NumPy GEMM
-throughput as the roofline, the speed-up ratios, the peak memory that ``fit``
-adds (NumPy allocations, traced separately from the timed runs), and the time
-of ``predict_proba`` on the 10k test images (best of three calls per round).
+throughput as the roofline (measured after every round; the share of it is
+paired by round too), the speed-up ratios, the peak memory that ``fit`` adds
+(NumPy allocations, traced separately from the timed runs), and the time of
+``predict_proba`` on the 10k test images (best of three calls per round).
+
+A speed-up is the median over rounds of the ratio of the two contenders'
+times in that round: runs of one round are seconds apart, so they share the
+machine's load, and pairing them cancels most of its drift on a shared
+machine. The range over rounds is printed next to it.
 
 Example::
 
@@ -114,6 +120,15 @@ def torch_mlp(hidden, epochs, batch_size, dtype):
     return fit
 
 
+def print_speed_up(label, peer_seconds, seconds):
+    """Median and range over rounds of ``peer / skmlp``, paired by round."""
+    ratios = [peer / ours for peer, ours in zip(peer_seconds, seconds["skmlp"])]
+    print(
+        f"{label}: {statistics.median(ratios):.2f}x "
+        f"(rounds: {min(ratios):.2f}x-{max(ratios):.2f}x)"
+    )
+
+
 def peak_fit_memory(fit, X, y):
     """Peak bytes NumPy allocates during ``fit`` beyond what existed before."""
     gc.collect()
@@ -153,6 +168,7 @@ def main(argv=None):
 
     epoch_seconds = {name: [] for name in fits}
     predict_seconds = {name: [] for name in fits}
+    rooflines = []
     for _ in range(args.rounds):
         for name, fit in fits.items():
             gc.collect()
@@ -160,8 +176,9 @@ def main(argv=None):
             model = fit(X, y)
             epoch_seconds[name].append((time.perf_counter() - start) / args.epochs)
             predict_seconds[name].append(min(_seconds(model, X_test) for _ in range(3)))
+        rooflines.append(gemm_gflops(dtype))
 
-    roofline = gemm_gflops(dtype)
+    roofline = statistics.median(rooflines)
     print(
         f"MNIST {X.shape[0]} x {X.shape[1]}, hidden={hidden}, {args.dtype}, Adam, "
         f"batch {args.batch_size}; medians of {args.rounds} alternating rounds of "
@@ -172,18 +189,20 @@ def main(argv=None):
     median = {name: statistics.median(times) for name, times in epoch_seconds.items()}
     for name, seconds in median.items():
         gflops = flops / seconds / 1e9
+        # the share of the roofline, paired by round like the speed-ups
+        share = statistics.median(
+            flops / t / 1e9 / roof for t, roof in zip(epoch_seconds[name], rooflines)
+        )
         predict = statistics.median(predict_seconds[name])
         print(
-            f"{name:8} {seconds:8.3f} {gflops:8.1f} {100 * gflops / roofline:6.1f}% "
-            f"{predict:16.4f}"
+            f"{name:8} {seconds:8.3f} {gflops:8.1f} {100 * share:6.1f}% {predict:16.4f}"
         )
     for name in fits:
         if name != "skmlp":
-            print(f"speed-up vs {name}: {median[name] / median['skmlp']:.2f}x")
-    predict_ratio = statistics.median(predict_seconds["sklearn"]) / statistics.median(
-        predict_seconds["skmlp"]
+            print_speed_up(f"speed-up vs {name}", epoch_seconds[name], epoch_seconds)
+    print_speed_up(
+        "predict_proba speed-up vs sklearn", predict_seconds["sklearn"], predict_seconds
     )
-    print(f"predict_proba speed-up vs sklearn: {predict_ratio:.2f}x")
     for name in ("skmlp", "sklearn"):
         added = peak_fit_memory(fits[name], X, y)
         print(
