@@ -11,8 +11,8 @@ into gradients::
     delta_k            = (delta_{k+1} W_k^T) * phi'(z_k)
 
 where the deltas already carry the ``1 / n`` (or ``1 / sum(w)``) factor. The
-L2 penalty's gradient is the caller's to add (``_training`` does it in one
-pass over all the weights).
+L2 penalty's gradient is the caller's to add (``_training`` adds it to all the
+weights at once).
 Nothing here knows about estimators; ``a_0`` may be a SciPy sparse matrix.
 """
 

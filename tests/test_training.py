@@ -3,7 +3,8 @@
 The reference is the textbook algorithm written for clarity: per-batch fancy
 indexing, fresh arrays everywhere, softmax/sigmoid then cross-entropy, Adam and
 SGD straight from their formulas.  At float64 the optimized loop must give the
-same loss and the same weights, up to rounding.
+same loss and the same weights, up to rounding.  The batch objective, L2 penalty
+included, is also checked against finite differences.
 """
 
 import numpy as np
