@@ -144,8 +144,6 @@ class Objective:
             dropped=dropped,
         )
         loss = self.loss_function(layers[-1], Y, sample_weight)
-        loss += 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
-        loss /= weight_sum
         layers[-1] *= 1.0 / weight_sum
         backward(
             layers,
@@ -157,10 +155,13 @@ class Objective:
             masks=masks,
             hidden=activations,
         )
-        # the penalty's gradient (alpha / sum(w)) W, on all the weights at once
-        np.multiply(self.weights, self.alpha / weight_sum, out=self._penalty_grads)
-        self.weight_grads += self._penalty_grads
-        return loss
+        if self.alpha:
+            # the penalty alpha / 2 ||W||^2 and its gradient alpha W, divided by
+            # sum(w) like the data term, on all the weights at once
+            loss += 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
+            np.multiply(self.weights, self.alpha / weight_sum, out=self._penalty_grads)
+            self.weight_grads += self._penalty_grads
+        return loss / weight_sum
 
     def is_finite_on(self, X):
         """Whether the network's logits on the batch ``X`` are all finite."""
