@@ -1,6 +1,6 @@
 """skmlp: a from-scratch NumPy multilayer perceptron, drop-in for scikit-learn's."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from ._classifier import FromScratchMLPClassifier, SkmlpVersionWarning  # noqa: E402
 

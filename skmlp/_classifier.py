@@ -1,98 +1,106 @@
-"""FromScratchMLPClassifier: the scikit-learn facade over the NumPy core."""
+"""FromScratchMLPClassifier: the scikit-learn side of the network.
 
-import copy
+It speaks scikit-learn's API: parameters, ``fit`` / ``partial_fit`` /
+``predict*``, fitted attributes and tags. A training call flows down once:
+``_validation`` checks every input and returns one bundle; the network is
+initialized (or the fitted one reused) and the early-stopping split drawn;
+only then are the fitted attributes set; ``_fit_stochastic`` or
+``_fit_lbfgs`` trains, recording each epoch in small named steps.
+"""
+
 import math
 import time
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import (
-    Interval,
-    InvalidParameterError,
-    Options,
-    StrOptions,
-)
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.optimize import _check_optimize_result
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    assert_all_finite,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
 from ._callbacks import CallbackSupportMixin, EpochCallbacks, NoCallbacks
 from ._initializers import glorot_uniform
 from ._losses import LOSS_FUNCTIONS
-from ._network import NonFiniteInputError, forward, pack
+from ._network import FlatParameters
 from ._optimizers import OPTIMIZERS
-from ._targets import (
-    ENCODE,
-    LOG_PROBA,
-    OUT_ACTIVATION,
-    PREDICT_INDEX,
-    PROBA,
-    class_weight_vector,
-    per_label,
-    target_kind,
-    weighted,
+from ._training import DivergenceError, EpochTrainer, Objective, Plateau, fit_lbfgs
+from ._validation import (
+    checked_logits,
+    split_for_early_stopping,
+    validate_training_call,
+    warn_caller,
 )
-from ._training import DivergenceError, Objective, Plateau, fit_lbfgs, train_epochs
 
 
 class SkmlpVersionWarning(UserWarning):
     """A model pickled by another version of skmlp is being loaded."""
 
 
-# Attributes that scikit-learn's callback machinery owns: never copied or undone.
+# Attributes that scikit-learn's callback machinery owns: never undone.
 _CALLBACK_STATE = {"_skl_callbacks", "_callback_fit_ctx", "_skl_callbacks_to_teardown"}
 
+# The history of a fit: reset by ``_reset_history``, extended each epoch.
+_HISTORY = (
+    "n_iter_",
+    "t_",
+    "loss_",
+    "loss_curve_",
+    "best_loss_",
+    "validation_scores_",
+    "validation_loss_curve_",
+    "best_validation_score_",
+    "_no_improvement_count",
+)
 
-def _fitted_state(estimator):
-    """A deep copy of everything a training call may change."""
+
+class _Undo:
+    """What a training call may change, to put back if it fails: no deep copy.
+
+    The attributes are kept by reference, the lengths of the history lists
+    (training only appends to them) and the optimizer's numbers. The arrays
+    are not copied: a failed epoch rolls its parameters and optimizer state
+    back itself, and a warm-started fit trains copies of them.
+    """
+
+    def __init__(self, estimator):
+        self.attributes = {
+            name: value
+            for name, value in vars(estimator).items()
+            if name not in _CALLBACK_STATE
+        }
+        self.history = _history_mark(estimator)
+        optimizer = self.attributes.get("_optimizer")
+        self.optimizer = None if optimizer is None else dict(vars(optimizer))
+
+    def restore(self, estimator):
+        for name in set(vars(estimator)) - _CALLBACK_STATE:
+            delattr(estimator, name)
+        estimator.__dict__.update(self.attributes)
+        _rewind_history(estimator, self.history)
+        if self.optimizer is not None:
+            vars(estimator._optimizer).update(self.optimizer)
+
+
+def _history_mark(estimator):
+    """The history attributes now, with the lengths of the lists among them."""
     return {
-        name: copy.deepcopy(value)
+        name: (value, len(value) if isinstance(value, list) else None)
         for name, value in vars(estimator).items()
-        if name not in _CALLBACK_STATE
+        if name in _HISTORY
     }
 
 
-def _restore(estimator, saved):
-    """Put back the attributes of :func:`_fitted_state`, dropping newer ones."""
-    for name in set(vars(estimator)) - set(saved) - _CALLBACK_STATE:
-        delattr(estimator, name)
-    estimator.__dict__.update(saved)
-
-
-def _check_weight_scale(weights, name):
-    """Refuse weights too small or too large for arithmetic in their dtype.
-
-    Sums, reciprocals and products with the losses must stay finite and
-    normal, which holds while the mean positive weight is within the square
-    roots of the dtype's range.
-    """
-    info = np.finfo(weights.dtype)
-    positive = weights[weights > 0]
-    with np.errstate(over="ignore"):  # an overflowing mean is too large anyway
-        mean = float(np.mean(positive, dtype=np.float64)) if positive.size else 0.0
-    if positive.size and not np.sqrt(info.tiny) <= mean <= np.sqrt(info.max):
-        raise ValueError(
-            f"{name} has a mean positive value of {mean:.3g}, too "
-            f"{'small' if mean < 1 else 'large'} to train with in {weights.dtype}; "
-            f"rescale it, e.g. divide it by its mean."
-        )
-
-
-# Early stopping needs at least this many validation samples to be meaningful.
-_MIN_VALIDATION_SAMPLES = 10
+def _rewind_history(estimator, mark):
+    """Put the history back as it was at ``mark``."""
+    for name, (value, length) in mark.items():
+        if length is not None:
+            del value[length:]
+        setattr(estimator, name, value)
 
 
 class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -426,7 +434,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             The fitted estimator.
         """
         validation_set = (X_val, y_val, sample_weight_val)
-        return self._fit(X, y, sample_weight, None, False, validation_set)
+        return self._fit(X, y, sample_weight, validation_set=validation_set)
 
     @available_if(lambda est: est._check_stochastic_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -450,7 +458,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, classes, True, (None, None, None))
+        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
 
     def _check_stochastic_solver(self):
         if self.solver == "lbfgs":
@@ -460,347 +468,139 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             )
         return True
 
-    def _fit(self, X, y, sample_weight, classes, incremental, validation_set):
-        # A call that fails while validating changes nothing; one that fails
+    def _fit(
+        self,
+        X,
+        y,
+        sample_weight,
+        *,
+        classes=None,
+        validation_set=(None, None, None),
+        incremental=False,
+    ):
+        # A call that fails before training changes nothing; one that fails
         # while training a fitted model further (warm start, partial_fit) is
         # undone entirely, while a new fit keeps its last finite epoch.
-        saved = _fitted_state(self)
-        first_pass = not hasattr(self, "coefs_") or not (self.warm_start or incremental)
+        undo = _Undo(self)
+        continues = hasattr(self, "coefs_") and (self.warm_start or incremental)
         try:
             if incremental:  # _fit_context validates partial_fit only once
                 self._validate_params()
-            inputs = self._validate_inputs(
-                X, y, sample_weight, classes, first_pass, incremental, validation_set
-            )
-        except Exception:
-            _restore(self, saved)
-            raise
-        X, y, Y, sample_weight, target_kind, all_classes, validation, sizes = inputs
-        random_state = check_random_state(self.random_state)
-        try:
-            if first_pass:
-                self.classes_ = all_classes
-                self._target_kind = target_kind
-                self._initialize(X, Y, sizes, random_state)
-            if self.solver == "lbfgs":
-                self._run_lbfgs(X, Y, sample_weight)
-            else:
-                self._run(X, y, Y, sample_weight, random_state, incremental, validation)
-        except Exception:
-            if not first_pass:
-                _restore(self, saved)
-            raise
-        return self
-
-    def _validate_X_y(self, X, y, dtype, reset):
-        """``validate_data`` for training data; a single label column becomes 1-d."""
-        with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
-            X, y = validate_data(
+            inputs = validate_training_call(
                 self,
                 X,
                 y,
-                accept_sparse="csr",
-                dtype=dtype,
-                multi_output=True,
-                reset=reset,
+                sample_weight,
+                classes=classes,
+                validation_set=validation_set,
+                fitted_target=self._target if continues else None,
+                incremental=incremental,
             )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        return X, y
+            random_state = check_random_state(self.random_state)
+            network = self._network(inputs, random_state, continues, incremental)
+            train, validation = self._training_sets(inputs, random_state, incremental)
+        except BaseException:
+            undo.restore(self)
+            raise
+        self._set_network(inputs.target, network)
+        try:
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(network, train)
+            else:
+                if not continues:
+                    self._reset_history(new_model=True, validated=False)
+                self._fit_stochastic(
+                    network, train, validation, random_state, incremental=incremental
+                )
+        except BaseException:
+            if continues:
+                undo.restore(self)
+            raise
+        return self
 
-    def _validate_inputs(
-        self, X, y, sample_weight, classes, first_pass, incremental, validation_set
-    ):
-        """Validate everything a training call gets, before anything is trained."""
-        hidden_layer_sizes = self._check_hidden_layer_sizes(first_pass)
-        dtype = (np.float64, np.float32) if first_pass else self.coefs_[0].dtype
-        X, y = self._validate_X_y(X, y, dtype, reset=first_pass)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        target_kind, all_classes = self._check_targets(
-            y, classes, first_pass, incremental
-        )
-        if self.dropout and self.solver == "lbfgs":
-            raise ValueError(
-                "dropout needs a stochastic solver: use solver='sgd' or 'adam', "
-                "or dropout=0 with solver='lbfgs'."
-            )
-        class_weights = self._class_weights(y, target_kind, all_classes, sample_weight)
-        sample_weight = weighted(sample_weight, class_weights, y, X.dtype)
-        if sample_weight is not None:
-            _check_weight_scale(sample_weight, "sample_weight (times class_weight)")
-        validation = self._check_validation_set(
-            *validation_set, (target_kind, all_classes, class_weights), X.dtype
-        )
-        Y = self._encode(y, target_kind, all_classes, X.dtype)
-        return (
-            X,
-            y,
-            Y,
-            sample_weight,
-            target_kind,
-            all_classes,
-            validation,
-            hidden_layer_sizes,
-        )
+    def _network(self, inputs, random_state, continues, incremental):
+        """The parameters to train: new ones, or the fitted ones packed.
 
-    def _class_weights(self, y, target_kind, classes, sample_weight):
-        """The weight of each sample's class, as a function of the targets.
-
-        Returns None without ``class_weight``. 'balanced' weighs class ``c`` by
-        ``W / (n_classes W_c)``, with ``W_c`` the total sample weight of class
-        ``c`` (its count without sample weights), so that integer sample
-        weights act like repeated samples. For multilabel targets each label is
-        a binary output with its own class weights (``class_weight`` a list of
-        dicts, one per label, or 'balanced'), and a sample's weight is their
-        product, as in :func:`sklearn.utils.class_weight.compute_sample_weight`.
+        A warm-started fit trains a copy, so that a failure leaves the fitted
+        model as it was; ``partial_fit`` trains the fitted vector in place (its
+        epoch rolls back on failure).
         """
-        if self.class_weight is None:
-            return None
-        if target_kind != "multilabel":
-            if isinstance(self.class_weight, list):
-                raise ValueError(
-                    "class_weight must be None, 'balanced' or a dict {class: "
-                    "weight} for single-label targets; a list is for multilabel."
-                )
-            if isinstance(self.class_weight, str) and np.unique(y).size < len(classes):
-                raise ValueError(
-                    "class_weight='balanced' needs every class in y, but y lacks "
-                    f"{np.setdiff1d(classes, y)!r}. With partial_fit, compute the "
-                    "weights once on all the data: class_weight=dict(zip(classes, "
-                    "compute_class_weight('balanced', classes=classes, y=y_all)))."
-                )
-            codes = np.searchsorted(classes, y)
-            per_class = class_weight_vector(
-                self.class_weight, classes, y, codes, sample_weight
+        if continues:
+            return FlatParameters.of(
+                self.coefs_, self.intercepts_, copy=not incremental
             )
-            return lambda labels: per_class[np.searchsorted(classes, labels)]
-        binary = np.array([0, 1])
-        label_weights = [
-            class_weight_vector(weights, binary, column, column, sample_weight)
-            for column, weights in zip(y.T, per_label(self.class_weight, y.shape[1]))
+        layer_units = [
+            inputs.train.X.shape[1],
+            *inputs.hidden_layer_sizes,
+            inputs.train.Y.shape[1],
         ]
-        return lambda Y: np.prod(
-            [weights[column] for weights, column in zip(label_weights, Y.T)], axis=0
+        try:
+            coefs, intercepts = glorot_uniform(
+                layer_units, self.activation, random_state, inputs.train.X.dtype
+            )
+            return FlatParameters.of(coefs, intercepts)
+        except (MemoryError, ValueError) as exc:
+            raise ValueError(
+                f"A network of layer sizes {layer_units} cannot be allocated "
+                f"({exc}); use smaller hidden_layer_sizes."
+            ) from exc
+
+    def _training_sets(self, inputs, random_state, incremental):
+        """The training samples and the validation samples (or None)."""
+        if not self.early_stopping or incremental or self.solver == "lbfgs":
+            return inputs.train, None
+        if inputs.validation is not None:
+            return inputs.train, inputs.validation
+        split = split_for_early_stopping(
+            inputs.train, self.validation_fraction, inputs.target, random_state
         )
+        return (inputs.train, None) if split is None else split
 
-    def _check_validation_set(self, X_val, y_val, sample_weight_val, targets, dtype):
-        """Validate a user-supplied validation set; None when there is none.
+    def _set_network(self, target, network):
+        """Set the fitted attributes of the network once it exists."""
+        self._target = target
+        self.classes_ = target.classes
+        self.coefs_, self.intercepts_ = network.coefs, network.intercepts
+        self.n_outputs_ = network.coefs[-1].shape[1]
+        self.n_layers_ = len(network.coefs) + 1
+        self.out_activation_ = target.out_activation
 
-        ``targets`` is ``(target_kind, classes, class_weights)`` of the training
-        targets; the validation samples get the same class weights.
+    def _reset_history(self, *, new_model, validated):
+        """Start the history of a fit; every attribute exists in every mode.
+
+        A warm-started stochastic fit keeps counting ``t_`` and extending
+        ``loss_curve_``, as scikit-learn's does.
         """
-        if X_val is None and y_val is None:
-            return None
-        if X_val is None or y_val is None:
-            raise ValueError("X_val and y_val must be given together.")
-        if not self.early_stopping or self.solver == "lbfgs":
-            raise ValueError(
-                "X_val and y_val are used for early stopping only: set "
-                "early_stopping=True with solver='sgd' or 'adam'."
-            )
-        X_val, y_val = self._validate_X_y(X_val, y_val, dtype, reset=False)
-        target_kind, classes, class_weights = targets
-        check_classification_targets(y_val)
-        val_type = type_of_target(y_val, input_name="y_val")
-        multilabel = target_kind == "multilabel"
-        if multilabel != (val_type == "multilabel-indicator") or val_type not in (
-            "binary",
-            "multiclass",
-            "multilabel-indicator",
-        ):
-            raise ValueError(
-                f"y_val is a {val_type} target but y is a {target_kind} target."
-            )
-        labels = np.arange(y_val.shape[1]) if multilabel else np.unique(y_val)
-        unknown = (
-            labels.size != classes.size
-            if multilabel
-            else (np.setdiff1d(labels, classes).size)
-        )
-        if unknown:
-            raise ValueError(
-                f"y_val has the labels {labels!r}, which are not among the classes "
-                f"of y, {classes!r}."
-            )
-        if sample_weight_val is not None:
-            sample_weight_val = _check_sample_weight(
-                sample_weight_val, X_val, dtype=dtype, ensure_non_negative=True
-            )
-        sample_weight_val = weighted(sample_weight_val, class_weights, y_val, dtype)
-        Y_val = self._encode(y_val, target_kind, classes, dtype)
-        return X_val, y_val, Y_val, sample_weight_val
-
-    def _check_hidden_layer_sizes(self, first_pass):
-        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
-        if sizes.ndim != 1 or not all(
-            isinstance(size, Integral) and not isinstance(size, bool) and size > 0
-            for size in sizes
-        ):
-            raise InvalidParameterError(
-                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must "
-                "be a positive int or a sequence of positive ints. Got "
-                f"{self.hidden_layer_sizes!r} instead."
-            )
-        sizes = [int(size) for size in sizes]
-        if not first_pass and sizes != [W.shape[1] for W in self.coefs_[:-1]]:
-            raise ValueError(
-                f"hidden_layer_sizes={self.hidden_layer_sizes!r} differs from the "
-                f"fitted network's {[W.shape[1] for W in self.coefs_[:-1]]}; set "
-                "warm_start=False (or call fit) to train a new network."
-            )
-        return sizes
-
-    def _check_targets(self, y, classes, first_pass, incremental):
-        """Return the target kind and the classes, or raise before any change."""
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type == "multiclass-multioutput":
-            raise ValueError(
-                "Multiclass-multioutput targets are not supported: pass one label "
-                "per sample, or a 0/1 label-indicator matrix for multilabel targets."
-            )
-        multilabel = y_type == "multilabel-indicator"
-        if multilabel and np.setdiff1d(np.unique(y), [0, 1]).size:
-            raise ValueError(
-                "A multilabel target must be a 0/1 indicator matrix; y has the "
-                f"values {np.unique(y)!r}."
-            )
-        if classes is not None:
-            classes = np.asarray(classes)
-            if classes.dtype.kind == "f" and not np.isfinite(classes).all():
-                raise ValueError(f"classes must not contain NaN or infinity: {classes}")
-        if first_pass and incremental and classes is None:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit; "
-                "e.g. classes=np.unique(y_all)."
-            )
-        labels = np.arange(y.shape[1]) if multilabel else np.unique(y)
-        candidate = labels if multilabel or classes is None else np.unique(classes)
-        all_classes = candidate if first_pass else self.classes_
-        # A warm-started fit needs exactly the fitted classes, partial_fit a subset.
-        must_match = multilabel or classes is not None or not incremental
-        if must_match and not np.array_equal(candidate, all_classes):
-            raise ValueError(
-                f"The classes {candidate!r} differ from the classes_ of the fitted "
-                f"model, {all_classes!r}; refit with warm_start=False to change them."
-            )
-        if np.setdiff1d(labels, all_classes).size:
-            raise ValueError(
-                f"y has labels {np.setdiff1d(labels, all_classes)!r} that are not "
-                f"in classes_ {all_classes!r}; pass every class in `classes` on the "
-                "first call to partial_fit."
-            )
-        kind = "multilabel" if multilabel else target_kind(len(all_classes))
-        if not first_pass and kind != self._target_kind:
-            raise ValueError(
-                f"y is a {kind} target but the model was fitted on a "
-                f"{self._target_kind} target; refit with warm_start=False."
-            )
-        return kind, all_classes
-
-    def _encode(self, y, target_kind, classes, dtype):
-        if target_kind == "multilabel":
-            return y.astype(dtype)
-        return ENCODE[target_kind](np.searchsorted(classes, y), len(classes), dtype)
-
-    def _initialize(self, X, Y, hidden_layer_sizes, random_state):
-        layer_units = [X.shape[1], *hidden_layer_sizes, Y.shape[1]]
-        self.n_outputs_ = Y.shape[1]
-        self.n_layers_ = len(layer_units)
-        self.out_activation_ = OUT_ACTIVATION[self._target_kind]
-        self.coefs_, self.intercepts_ = glorot_uniform(
-            layer_units, self.activation, random_state, X.dtype
-        )
+        if new_model:
+            self.t_ = 0
+            self.loss_ = None
+            self.loss_curve_ = []
         self.n_iter_ = 0
-        self.t_ = 0
-        self.loss_curve_ = []
-        self.best_loss_ = np.inf
-        self.validation_scores_ = None
-        self.best_validation_score_ = None
         self._no_improvement_count = 0
+        self.best_loss_ = None if validated else np.inf
+        self.validation_scores_ = [] if validated else None
+        self.validation_loss_curve_ = [] if validated else None
+        self.best_validation_score_ = -np.inf if validated else None
 
-    def _make_optimizer(self, params, total_steps):
-        settings = {
-            "sgd": dict(
-                momentum=self.momentum,
-                nesterov=self.nesterovs_momentum,
-                power_t=self.power_t,
-            ),
-            "adam": dict(beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon),
-        }[self.solver]
-        return OPTIMIZERS[self.solver](
-            [params],
-            learning_rate_init=self.learning_rate_init,
-            learning_rate=self.learning_rate,
-            total_steps=total_steps,
-            **settings,
-        )
-
-    def _validation_split(self, X, y, Y, sample_weight, random_state):
-        """Split off the validation set, or return None when the data is too small."""
-        n_samples = X.shape[0]
-        n_val = math.ceil(self.validation_fraction * n_samples)
-        if self._target_kind == "multilabel":
-            stratify, class_counts = None, np.array([n_samples])
-        else:
-            stratify, class_counts = y, np.unique(y, return_counts=True)[1]
-        n_classes = class_counts.size
-        if (
-            n_val < max(_MIN_VALIDATION_SAMPLES, n_classes)
-            or n_samples - n_val < n_classes
-            or class_counts.min() < 2
-        ):
-            warnings.warn(
-                f"early_stopping=True, but a validation_fraction of "
-                f"{self.validation_fraction} of {n_samples} samples is too small "
-                f"to score on (at least {_MIN_VALIDATION_SAMPLES} samples and two "
-                "per class are needed); training without early stopping. Use more "
-                "data or a larger validation_fraction.",
-                UserWarning,
-                stacklevel=6,
-            )
-            return None
-        arrays = [X, y, Y] + ([] if sample_weight is None else [sample_weight])
-        split = train_test_split(
-            *arrays, test_size=n_val, random_state=random_state, stratify=stratify
-        )
-        train, val = split[0::2], split[1::2]
-        if sample_weight is None:
-            train, val = train + [None], val + [None]
-        return train, val
-
-    def _run_lbfgs(self, X, Y, sample_weight):
+    def _fit_lbfgs(self, network, train):
         """Train with full-batch L-BFGS on our loss and gradient."""
-        n_layers = len(self.coefs_)
-        params, views = pack(self.coefs_ + self.intercepts_)
-        self.coefs_, self.intercepts_ = views[:n_layers], views[n_layers:]
-        objective = Objective(
-            params,
-            self.coefs_,
-            self.intercepts_,
-            activation=self.activation,
-            out_activation=self.out_activation_,
-            loss=self.loss,
-            alpha=self.alpha,
-            n_rows=X.shape[0],
-        )
-        self.loss_curve_ = []
+        self._reset_history(new_model=True, validated=False)
+        objective = self._objective(network, n_rows=train.X.shape[0])
 
         def record(loss):
             self.loss_curve_.append(loss)
+            self.n_iter_ = len(self.loss_curve_)
+            self.loss_ = loss
             if self.verbose:
-                print(f"Iteration {len(self.loss_curve_)}, loss = {loss:.8f}")
+                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
 
         try:
             result = fit_lbfgs(
                 objective,
-                params,
-                X,
-                Y,
-                sample_weight,
+                network.vector,
+                train.X,
+                train.Y,
+                train.sample_weight,
                 max_iter=self.max_iter,
                 max_fun=self.max_fun,
                 tol=self.tol,
@@ -808,222 +608,279 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             )
             self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
             self.loss_ = float(result.fun)
-        except KeyboardInterrupt:
-            warnings.warn(
+        except BaseException as exc:
+            del self.loss_curve_[self.n_iter_ :]
+            self._training_failed(exc, objective, train, "iteration")
+        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+
+    def _objective(self, network, n_rows, dropout=0.0):
+        return Objective(
+            network.vector,
+            network.coefs,
+            network.intercepts,
+            activation=self.activation,
+            out_activation=self.out_activation_,
+            loss=self.loss,
+            alpha=self.alpha,
+            n_rows=n_rows,
+            dropout=dropout,
+        )
+
+    def _training_failed(self, exc, objective, train, step):
+        """The one failure path of every solver, once the parameters are back.
+
+        Ctrl-C keeps the model of the last complete ``step`` with a warning;
+        divergence becomes a ValueError that names its cause; anything else
+        propagates as it is.
+        """
+        if isinstance(exc, KeyboardInterrupt):
+            warn_caller(
                 "Training interrupted by user; the model keeps the weights of its "
-                "last completed iteration.",
-                stacklevel=5,
+                f"last completed {step}.",
+                UserWarning,
             )
-            self.n_iter_ = len(self.loss_curve_)
-            self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
-        if not (np.isfinite(params).all() and np.isfinite(self.loss_)):
-            raise ValueError(
-                "Training diverged: L-BFGS produced non-finite weights or loss. "
+            return
+        if not isinstance(exc, DivergenceError):
+            raise exc
+        if objective.penalty_dominates(train.X, train.Y, train.sample_weight):
+            advice = (
+                f"alpha={self.alpha} is too large: the L2 penalty swamps the data "
+                "loss. Use a smaller alpha."
+            )
+        elif self.solver == "lbfgs":
+            advice = (
                 "Scale the features, e.g. with sklearn.preprocessing.StandardScaler, "
                 "or increase alpha."
             )
-        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+        else:
+            advice = (
+                f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or "
+                "scale the features, e.g. with sklearn.preprocessing.StandardScaler."
+            )
+        raise ValueError(
+            f"Training diverged: {exc} during {step} {self.n_iter_ + 1}. A new fit "
+            f"keeps the weights of its last finite {step}; a warm-started fit or a "
+            f"partial_fit call is undone entirely. {advice}"
+        ) from exc
+
+    def _fit_stochastic(self, network, train, validation, random_state, *, incremental):
+        """Train with SGD or Adam: one epoch per call of partial_fit, else up to
+        ``max_iter``, recording each and stopping when the optimizer says so."""
+        n_samples = train.X.shape[0]
+        batch_size = self._batch_size(n_samples)
+        optimizer = self._stochastic_optimizer(
+            network.vector,
+            total_steps=self.max_iter * math.ceil(n_samples / batch_size),
+            incremental=incremental,
+        )
+        trainer = self._epoch_trainer(network, optimizer, batch_size)
+        dropout_rng = None
+        if self.dropout:
+            dropout_rng = np.random.default_rng(random_state.randint(2**31 - 1))
+        epochs = trainer.epochs(
+            train.X,
+            train.Y,
+            train.sample_weight,
+            shuffle=self.shuffle,
+            random_state=random_state,
+            dropout_rng=dropout_rng,
+        )
+        if not incremental:
+            self._reset_history(new_model=False, validated=validation is not None)
+        plateau = self._plateau(validation)
+        best = np.empty_like(network.vector) if validation is not None else None
+        n_epochs = 1 if incremental else self.max_iter
+        callbacks = (
+            EpochCallbacks(self, train.X, train.y, train.sample_weight, n_epochs)
+            if hasattr(self, "_init_callback_context")
+            else NoCallbacks()
+        )
+        stopped = incremental
+        try:
+            start = time.perf_counter()
+            for _ in range(n_epochs):
+                callbacks.epoch_begins()
+                mark = _history_mark(self)
+                try:
+                    loss = next(epochs)
+                    if self._record_epoch(loss, n_samples, validation, plateau, start):
+                        np.copyto(best, network.vector)
+                    stopped = self._epoch_ends(plateau, callbacks, incremental)
+                except BaseException as exc:
+                    trainer.rollback()
+                    _rewind_history(self, mark)
+                    self._training_failed(exc, trainer.objective, train, "epoch")
+                    stopped = True
+                start = time.perf_counter()
+                if stopped:
+                    break
+        finally:
+            if validation is not None and self.validation_scores_:
+                np.copyto(network.vector, best)
+        callbacks.fit_ends()
+        if not stopped:
+            warn_caller(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _stochastic_optimizer(self, params, *, total_steps, incremental):
+        """The optimizer: new for each fit; for partial_fit, the fitted one with
+        the current hyper-parameters (or a new one if the solver changed)."""
+        settings = dict(
+            learning_rate_init=self.learning_rate_init,
+            learning_rate=self.learning_rate,
+            total_steps=total_steps,
+        )
+        if self.solver == "sgd":
+            settings.update(
+                momentum=self.momentum,
+                nesterov=self.nesterovs_momentum,
+                power_t=self.power_t,
+            )
+        else:
+            settings.update(
+                beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon
+            )
+        optimizer = getattr(self, "_optimizer", None)
+        if incremental and type(optimizer) is OPTIMIZERS[self.solver]:
+            optimizer.configure(**settings)
+        else:
+            optimizer = OPTIMIZERS[self.solver]([params], **settings)
+        self._optimizer = optimizer
+        return optimizer
+
+    def _epoch_trainer(self, network, optimizer, batch_size):
+        """The trainer, kept between calls while it fits the network and settings.
+
+        Its buffers (gradients, batches, the checkpoint) are what a stream of
+        partial_fit calls would otherwise allocate on every call.
+        """
+        settings = dict(
+            activation=self.activation,
+            out_activation=self.out_activation_,
+            loss=self.loss,
+            alpha=self.alpha,
+            batch_size=batch_size,
+            dropout=self.dropout,
+        )
+        trainer = getattr(self, "_trainer", None)
+        if trainer is None or not trainer.fits(network.vector, optimizer, **settings):
+            trainer = EpochTrainer(
+                network.vector, network.coefs, network.intercepts, optimizer, **settings
+            )
+        self._trainer = trainer
+        return trainer
+
+    def _plateau(self, validation):
+        """The stopping rule's counter, continuing the fitted model's count."""
+        if validation is not None:
+            plateau = Plateau(self.tol)
+        else:
+            plateau = Plateau(self.tol, -self.best_loss_)
+        plateau.count = self._no_improvement_count
+        return plateau
+
+    def _record_epoch(self, loss, n_samples, validation, plateau, start):
+        """Record a trained epoch; return whether it has the best validation score.
+
+        Every value is computed before any attribute changes, so the history
+        stays consistent with ``n_iter_`` whenever an interrupt comes.
+        """
+        progress = f"Iteration {self.n_iter_ + 1}, loss = {loss:.8f}"
+        if validation is None:
+            improved = plateau.update(-loss)
+        else:
+            score, validation_loss = self._score_validation(validation)
+            improved = plateau.update(score)
+            progress += (
+                f", validation loss = {validation_loss:.8f}"
+                f", validation score = {score:.6f}"
+            )
+        self.n_iter_ += 1
+        self.t_ += n_samples
+        self.loss_ = loss
+        self.loss_curve_.append(loss)
+        if validation is None:
+            self.best_loss_ = -plateau.best
+        else:
+            self.validation_scores_.append(score)
+            self.validation_loss_curve_.append(validation_loss)
+            self.best_validation_score_ = plateau.best
+        self._no_improvement_count = plateau.count
+        if self.verbose:
+            print(f"{progress} ({time.perf_counter() - start:.3f}s)")
+        return validation is not None and improved
+
+    def _score_validation(self, validation):
+        """The accuracy and the mean loss (without the L2 penalty) on ``validation``."""
+        Z = checked_logits(
+            validation.X, self.coefs_, self.intercepts_, self.activation, "X_val"
+        )
+        score = accuracy_score(
+            validation.y,
+            self._target.decode(Z),
+            sample_weight=validation.sample_weight,
+        )
+        weights = validation.sample_weight
+        loss = LOSS_FUNCTIONS[self.loss, self.out_activation_](Z, validation.Y, weights)
+        return score, loss / (Z.shape[0] if weights is None else weights.sum())
+
+    def _epoch_ends(self, plateau, callbacks, incremental):
+        """Move the schedule on; return whether training should stop."""
+        self._optimizer.epoch_ends(self.t_)
+        if callbacks.epoch_ends():
+            return True
+        if plateau.count <= self.n_iter_no_change:
+            return incremental
+        stop = self._optimizer.on_plateau()
+        if self.verbose:
+            what = "Validation score" if self.validation_scores_ else "Training loss"
+            action = (
+                "Stopping."
+                if stop
+                else f"Setting learning rate to {self._optimizer.learning_rate:f}."
+            )
+            print(
+                f"{what} did not improve more than tol={self.tol:f} for "
+                f"{self.n_iter_no_change} consecutive epochs. {action}"
+            )
+        if stop and not incremental:
+            return True
+        plateau.count = self._no_improvement_count = 0
+        return incremental
+
+    def _batch_size(self, n_samples):
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warn_caller(
+                f"Got batch_size={self.batch_size} larger than the {n_samples} "
+                "training samples; it is clipped to the number of samples.",
+                UserWarning,
+            )
+        return min(self.batch_size, n_samples)
 
     def __getstate__(self):
         state = super().__getstate__()
+        state.pop("_trainer", None)  # buffers, rebuilt by the next training call
         state["_skmlp_version"] = __version__
         return state
 
     def __setstate__(self, state):
         version = state.pop("_skmlp_version", "unknown (before 0.1.0)")
         if version != __version__:
-            warnings.warn(
+            warn_caller(
                 f"Trying to unpickle {type(self).__name__} from skmlp version "
                 f"{version} when using version {__version__}. This might lead to "
                 "breaking code or invalid results. Use at your own risk.",
                 SkmlpVersionWarning,
-                stacklevel=2,
             )
         super().__setstate__(state)
 
-    def _batch_size(self, n_samples):
-        if self.batch_size == "auto":
-            return min(200, n_samples)
-        if self.batch_size > n_samples:
-            warnings.warn(
-                f"Got batch_size={self.batch_size} larger than the {n_samples} "
-                "training samples; it is clipped to the number of samples.",
-                stacklevel=6,
-            )
-        return min(self.batch_size, n_samples)
-
-    def _validation_loss(self, X, Y, sample_weight):
-        """Mean loss on a validation set (without the L2 penalty)."""
-        loss = LOSS_FUNCTIONS[self.loss, self.out_activation_]
-        total = loss(self._logits(X), Y, sample_weight)
-        return total / (X.shape[0] if sample_weight is None else sample_weight.sum())
-
-    def _run(self, X, y, Y, sample_weight, random_state, incremental, validation):
-        """Train with a stochastic solver; ``validation`` is a given validation set."""
-        if not self.early_stopping or incremental:
-            validation = None
-        elif validation is None:
-            split = self._validation_split(X, y, Y, sample_weight, random_state)
-            if split is not None:
-                (X, _, Y, sample_weight), validation = split
-        if validation is not None:
-            X_val, y_val, Y_val, sample_weight_val = validation
-        n_samples = X.shape[0]
-        batch_size = self._batch_size(n_samples)
-
-        if not incremental:
-            validated = validation is not None
-            self.n_iter_ = 0
-            self._no_improvement_count = 0
-            self.best_loss_ = None if validated else np.inf
-            self.validation_scores_ = [] if validated else None
-            self.validation_loss_curve_ = [] if validated else None
-            self.best_validation_score_ = -np.inf if validated else None
-        if validation is not None:
-            plateau = Plateau(self.tol, -np.inf)
-            best_params = None
-        else:
-            best_loss = np.inf if self.best_loss_ is None else self.best_loss_
-            plateau = Plateau(self.tol, -best_loss)
-        plateau.count = self._no_improvement_count
-
-        # Train on one contiguous parameter vector; coefs_ and intercepts_ view it.
-        n_layers = len(self.coefs_)
-        params, views = pack(self.coefs_ + self.intercepts_)
-        self.coefs_, self.intercepts_ = views[:n_layers], views[n_layers:]
-        if not incremental or not hasattr(self, "_optimizer"):
-            total_steps = self.max_iter * math.ceil(n_samples / batch_size)
-            self._optimizer = self._make_optimizer(params, total_steps)
-        dropout_rng = None
-        if self.dropout:
-            dropout_rng = np.random.default_rng(random_state.randint(2**31 - 1))
-        epochs = train_epochs(
-            params,
-            self.coefs_,
-            self.intercepts_,
-            self._optimizer,
-            X,
-            Y,
-            sample_weight,
-            activation=self.activation,
-            out_activation=self.out_activation_,
-            alpha=self.alpha,
-            batch_size=batch_size,
-            shuffle=self.shuffle,
-            random_state=random_state,
-            loss=self.loss,
-            dropout=self.dropout,
-            dropout_rng=dropout_rng,
-        )
-        n_epochs = 1 if incremental else self.max_iter
-        callbacks = (
-            EpochCallbacks(self, X, y, sample_weight, n_epochs)
-            if hasattr(self, "_init_callback_context")
-            else NoCallbacks()
-        )
-        converged = incremental
-        try:
-            start = time.perf_counter()
-            for _ in range(n_epochs):
-                callbacks.epoch_begins()
-                loss = next(epochs)
-                self.n_iter_ += 1
-                self.t_ += n_samples
-                self.loss_ = loss
-                self.loss_curve_.append(loss)
-                progress = f"Iteration {self.n_iter_}, loss = {loss:.8f}"
-                if validation is None:
-                    plateau.update(-loss)
-                    self.best_loss_ = -plateau.best
-                else:
-                    score = accuracy_score(
-                        y_val,
-                        self._labels(self._logits(X_val)),
-                        sample_weight=sample_weight_val,
-                    )
-                    self.validation_scores_.append(score)
-                    self.validation_loss_curve_.append(
-                        self._validation_loss(X_val, Y_val, sample_weight_val)
-                    )
-                    progress += (
-                        f", validation loss = {self.validation_loss_curve_[-1]:.8f}"
-                        f", validation score = {score:.6f}"
-                    )
-                    if plateau.update(score):
-                        best_params = params.copy()
-                    self.best_validation_score_ = plateau.best
-                self._no_improvement_count = plateau.count
-                if self.verbose:
-                    elapsed = time.perf_counter() - start
-                    print(f"{progress} ({elapsed:.3f}s)")
-                    start = time.perf_counter()
-                self._optimizer.epoch_ends(self.t_)
-                if callbacks.epoch_ends():
-                    converged = True
-                    break
-                if plateau.count > self.n_iter_no_change:
-                    stop = self._optimizer.on_plateau()
-                    if self.verbose:
-                        print(self._plateau_message(validation is not None, stop))
-                    if stop and not incremental:
-                        converged = True
-                        break
-                    plateau.count = self._no_improvement_count = 0
-        except KeyboardInterrupt:
-            converged = True
-            warnings.warn(
-                "Training interrupted by user; the model keeps the weights of its "
-                "last completed epoch.",
-                stacklevel=5,
-            )
-        except DivergenceError as exc:
-            raise ValueError(
-                f"Training diverged: {exc} during epoch {self.n_iter_ + 1}. A new "
-                "fit keeps the weights of its last finite epoch; a warm-started fit "
-                "or a partial_fit call is undone entirely. Use a smaller "
-                f"learning_rate_init (now {self.learning_rate_init}) or scale the "
-                "features, e.g. with sklearn.preprocessing.StandardScaler."
-            ) from exc
-        finally:
-            if validation is not None and best_params is not None:
-                np.copyto(params, best_params)
-        callbacks.fit_ends()
-        if not converged:
-            warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=5,
-            )
-
-    def _plateau_message(self, validated, stop):
-        what = "Validation score" if validated else "Training loss"
-        action = (
-            "Stopping."
-            if stop
-            else f"Setting learning rate to {self._optimizer.learning_rate:f}."
-        )
-        return (
-            f"{what} did not improve more than tol={self.tol:f} for "
-            f"{self.n_iter_no_change} consecutive epochs. {action}"
-        )
-
-    def _logits(self, X):
-        return forward(X, self.coefs_, self.intercepts_, self.activation)[-1]
-
-    def _labels(self, Z):
-        """The predicted labels for the logits ``Z``."""
-        if self._target_kind == "multilabel":
-            return (Z > 0).astype(int)
-        return self.classes_[PREDICT_INDEX[self._target_kind](Z)]
-
     def _checked_logits(self, X):
-        """Validate ``X`` for prediction and return its logits.
-
-        NaN and infinity are detected in the first layer's outputs, a pass over
-        ``n_hidden`` instead of ``n_features`` columns; only then is ``X``
-        scanned, to say what is wrong.
-        """
+        """Validate ``X`` for prediction and return its logits."""
         check_is_fitted(self)
         other = np.float32 if self.coefs_[0].dtype == np.float64 else np.float64
         X = validate_data(
@@ -1034,22 +891,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             ensure_all_finite=False,
             reset=False,
         )
-        with np.errstate(over="ignore", invalid="ignore"):
-            try:
-                Z = forward(
-                    X, self.coefs_, self.intercepts_, self.activation, check_finite=True
-                )[-1]
-                finite = bool(np.isfinite(Z).all())
-            except NonFiniteInputError:
-                finite = False
-            if not finite:
-                assert_all_finite(X, input_name="X")
-        if not finite:
-            raise ValueError(
-                f"X is too large for this network: its activations overflow {X.dtype}."
-                " Scale the features, e.g. with sklearn.preprocessing.StandardScaler."
-            )
-        return Z
+        return checked_logits(X, self.coefs_, self.intercepts_, self.activation)
 
     def predict(self, X):
         """Predict class labels.
@@ -1064,7 +906,8 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             The predicted classes (a 0/1 indicator matrix for multilabel).
         """
-        return self._labels(self._checked_logits(X))
+        Z = self._checked_logits(X)
+        return self._target.decode(Z)
 
     def predict_proba(self, X):
         """Probability estimates.
@@ -1080,7 +923,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             The probability of each class, in the order of ``classes_``.
         """
         Z = self._checked_logits(X)
-        proba = PROBA[self._target_kind](Z)
+        proba = self._target.proba(Z)
         # No probability of a softmax or logistic model is exactly 0: keep the
         # ones that underflow at the smallest normal float, so that
         # log(predict_proba) stays finite like predict_log_proba.
@@ -1101,7 +944,7 @@ class FromScratchMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstima
             finite however confident the network is.
         """
         Z = self._checked_logits(X)
-        return LOG_PROBA[self._target_kind](Z)
+        return self._target.log_proba(Z)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

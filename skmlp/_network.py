@@ -16,6 +16,8 @@ weights at once).
 Nothing here knows about estimators; ``a_0`` may be a SciPy sparse matrix.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
@@ -41,17 +43,44 @@ def split(flat, shapes):
     return views
 
 
-def pack(arrays):
-    """Copy ``arrays`` into one flat vector; return it and views of it like them.
+def pack(arrays, *, copy=False):
+    """One flat vector holding ``arrays``, and views of it shaped like them.
 
     Training keeps all weights then all biases in one contiguous vector, so the
     optimizer updates every parameter with a handful of whole-vector operations.
+    Arrays that already are consecutive views of one such vector (those this
+    function returned before) are returned as they are, unless ``copy``.
     """
-    flat = np.empty(sum(array.size for array in arrays), dtype=arrays[0].dtype)
+    flat, size = arrays[0].base, sum(array.size for array in arrays)
+    if not copy and isinstance(flat, np.ndarray) and flat.shape == (size,):
+        views = split(flat, [array.shape for array in arrays])
+        if all(
+            view.__array_interface__ == array.__array_interface__
+            for view, array in zip(views, arrays)
+        ):
+            return flat, list(arrays)
+    flat = np.empty(size, dtype=arrays[0].dtype)
     views = split(flat, [array.shape for array in arrays])
     for view, array in zip(views, arrays):
         view[...] = array
     return flat, views
+
+
+class FlatParameters(NamedTuple):
+    """A network's parameters: one vector, and views of it for each layer."""
+
+    vector: np.ndarray
+    """All the weights, then all the biases."""
+    coefs: list
+    """``W_k`` of shape ``(fan_in, fan_out)``, views of ``vector``."""
+    intercepts: list
+    """``b_k`` of shape ``(fan_out,)``, views of ``vector``."""
+
+    @classmethod
+    def of(cls, coefs, intercepts, *, copy=False):
+        """The parameters ``coefs`` and ``intercepts``, packed (see :func:`pack`)."""
+        vector, views = pack(coefs + intercepts, copy=copy)
+        return cls(vector, views[: len(coefs)], views[len(coefs) :])
 
 
 class Workspace:

@@ -57,6 +57,19 @@ ADAPTIVE_DIVISOR = 5.0
 ADAPTIVE_FLOOR = 1e-6
 
 
+def _set_rate(optimizer, learning_rate_init, schedule, total_steps):
+    """Set the rate's hyper-parameters; a new initial rate or schedule restarts it."""
+    learning_rate_init = float(learning_rate_init)
+    if (learning_rate_init, schedule) != (
+        optimizer.learning_rate_init,
+        optimizer.schedule,
+    ):
+        optimizer.learning_rate = learning_rate_init
+    optimizer.learning_rate_init = learning_rate_init
+    optimizer.schedule = schedule
+    optimizer.total_steps = total_steps
+
+
 class SGD:
     """Mini-batch stochastic gradient descent with momentum.
 
@@ -107,15 +120,37 @@ class SGD:
         power_t=0.5,
         total_steps=None,
     ):
-        self.learning_rate_init = float(learning_rate_init)
-        self.learning_rate = float(learning_rate_init)
-        self.schedule = learning_rate
+        self.learning_rate_init = self.learning_rate = self.schedule = None
+        self.configure(
+            learning_rate_init=learning_rate_init,
+            learning_rate=learning_rate,
+            momentum=momentum,
+            nesterov=nesterov,
+            power_t=power_t,
+            total_steps=total_steps,
+        )
+        self.t = 0
+        self.velocities = [np.zeros_like(param) for param in params]
+
+    def configure(
+        self,
+        *,
+        learning_rate_init,
+        learning_rate,
+        momentum,
+        nesterov,
+        power_t,
+        total_steps,
+    ):
+        """Set the hyper-parameters, keeping the velocities and the step count.
+
+        A new ``learning_rate_init`` or schedule restarts the rate at
+        ``learning_rate_init``; the others act from the next step on.
+        """
+        _set_rate(self, learning_rate_init, learning_rate, total_steps)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.power_t = float(power_t)
-        self.total_steps = total_steps
-        self.t = 0
-        self.velocities = [np.zeros_like(param) for param in params]
 
     def update(self, params, grads):
         """Apply one step to ``params`` in place; ``grads`` is overwritten."""
@@ -195,16 +230,32 @@ class Adam:
         learning_rate="constant",
         total_steps=None,
     ):
-        self.learning_rate_init = float(learning_rate_init)
-        self.learning_rate = float(learning_rate_init)
-        self.schedule = learning_rate if learning_rate == "cosine" else "constant"
-        self.total_steps = total_steps
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
+        self.learning_rate_init = self.learning_rate = self.schedule = None
+        self.configure(
+            learning_rate_init=learning_rate_init,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            learning_rate=learning_rate,
+            total_steps=total_steps,
+        )
         self.t = 0
         self.ms = [np.zeros_like(param) for param in params]
         self.vs = [np.zeros_like(param) for param in params]
+
+    def configure(
+        self, *, learning_rate_init, beta_1, beta_2, epsilon, learning_rate, total_steps
+    ):
+        """Set the hyper-parameters, keeping the moments and the step count.
+
+        A new ``learning_rate_init`` or schedule restarts the rate at
+        ``learning_rate_init``; the others act from the next step on.
+        """
+        schedule = learning_rate if learning_rate == "cosine" else "constant"
+        _set_rate(self, learning_rate_init, schedule, total_steps)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
 
     def update(self, params, grads):
         """Apply one step to ``params`` in place; ``grads`` is overwritten."""

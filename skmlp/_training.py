@@ -1,14 +1,19 @@
-"""Training: the epoch loop of the stochastic solvers, and full-batch L-BFGS.
+"""Training: the batch objective, the epochs of the stochastic solvers, L-BFGS.
 
-:func:`train_epochs` is a generator: it trains one epoch per ``next`` and
-yields that epoch's mean training loss, so the caller keeps the bookkeeping
-(convergence, early stopping, progress) and decides when to stop.  If an epoch
-diverges or is interrupted, the parameters and optimizer state are rolled back
-to where that epoch began before the exception propagates.
+:class:`EpochTrainer` trains one epoch per ``next`` of its :meth:`epochs`
+generator and yields that epoch's mean training loss, so the caller keeps the
+bookkeeping (convergence, early stopping, progress) and decides when to stop.
+If an epoch diverges or is interrupted, the parameters and optimizer state are
+rolled back to where that epoch began before the exception propagates; the
+caller rolls back the same way when its own bookkeeping fails. The trainer
+keeps its buffers (gradients, batches, the checkpoint), so a stream of
+``partial_fit`` calls allocates nothing per call. :func:`fit_lbfgs` fails the
+same two ways, :class:`DivergenceError` and ``KeyboardInterrupt``, keeping the
+last completed iteration.
 """
 
-import copy
 import math
+from typing import NamedTuple
 
 import numpy as np
 import scipy.optimize
@@ -58,8 +63,21 @@ def batch_slices(n_samples, batch_size):
     ]
 
 
-def _gather(array, idx, buffer):
-    """Rows ``idx`` of ``array``, copied into ``buffer`` when it is dense."""
+class Batch(NamedTuple):
+    """Inputs, encoded targets and sample weights (or None) of the same rows."""
+
+    X: object
+    Y: object
+    sample_weight: object
+
+
+def _batch(array, rows, sample_idx, buffer):
+    """The rows ``sample_idx[rows]`` of ``array``; a slice when ``buffer`` is None."""
+    if array is None:
+        return None
+    if buffer is None:
+        return array[rows]
+    idx = sample_idx[rows]
     if isinstance(array, np.ndarray):
         # mode="clip" skips the bounds check that makes np.take buffer ``out``;
         # the indices are a permutation of the rows, so always in bounds.
@@ -163,6 +181,23 @@ class Objective:
             self.weight_grads += self._penalty_grads
         return loss / weight_sum
 
+    def penalty_dominates(self, X, Y, sample_weight):
+        """Whether the L2 penalty swamps the data term at the current parameters.
+
+        True when ``alpha / 2 ||W||^2`` is not finite or exceeds the data loss
+        ``sum_i w_i L_i`` on ``X`` by more than ``1 / eps``: the data then
+        cannot move the weights, and ``alpha``, not the step size, is what makes
+        training fail.
+        """
+        with np.errstate(over="ignore", invalid="ignore"):
+            penalty = 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
+            logits = forward(X, self.coefs, self.intercepts, self.activation)[-1]
+            data = self.loss_function(logits, Y, sample_weight)
+        eps = float(np.finfo(self.weights.dtype).eps)
+        return bool(self.alpha) and not (
+            math.isfinite(penalty) and penalty * eps <= data
+        )
+
     def is_finite_on(self, X):
         """Whether the network's logits on the batch ``X`` are all finite."""
         activations = self.workspace.rows(X.shape[0])[0]
@@ -173,31 +208,52 @@ class Objective:
         return bool(np.isfinite(layers[-1]).all())
 
 
-def train_epochs(
-    params,
-    coefs,
-    intercepts,
-    optimizer,
-    X,
-    Y,
-    sample_weight,
-    *,
-    activation,
-    out_activation,
-    alpha,
-    batch_size,
-    shuffle,
-    random_state,
-    loss="log_loss",
-    dropout=0.0,
-    dropout_rng=None,
-):
-    """Train the network epoch after epoch, yielding each epoch's mean loss.
+class Checkpoint:
+    """A copy of the parameters and of the optimizer's state, to roll back to.
+
+    The copies live in buffers allocated once and reused by every :meth:`save`:
+    O(n_params) copying per save, no allocation.
+    """
+
+    def __init__(self, params, optimizer):
+        self.params, self.optimizer = params, optimizer
+        self._params = np.empty_like(params)
+        self._state = {
+            name: [np.empty_like(array) for array in value]
+            for name, value in vars(optimizer).items()
+            if isinstance(value, list)
+        }
+
+    def save(self):
+        """Copy the current parameters and optimizer state."""
+        np.copyto(self._params, self.params)
+        for name, value in vars(self.optimizer).items():
+            if isinstance(value, list):
+                for saved, array in zip(self._state[name], value):
+                    np.copyto(saved, array)
+            else:
+                self._state[name] = value
+
+    def restore(self):
+        """Put the saved parameters and optimizer state back, in place."""
+        np.copyto(self.params, self._params)
+        for name, value in self._state.items():
+            if isinstance(value, list):
+                for array, saved in zip(getattr(self.optimizer, name), value):
+                    np.copyto(array, saved)
+            else:
+                setattr(self.optimizer, name, value)
+
+
+class EpochTrainer:
+    """Mini-batch epochs of a stochastic solver, over buffers kept between calls.
 
     The loss of an epoch is the size-weighted mean of the batch objectives
     ``(sum_i w_i L_i + alpha / 2 ||W||^2) / sum_i w_i``, as scikit-learn
     reports it; batches whose weights are all zero carry no data and are
-    skipped.
+    skipped. Each epoch first saves a :class:`Checkpoint`; an epoch that
+    diverges or is interrupted is rolled back to it before the exception
+    propagates, and :meth:`rollback` does the same for the caller.
 
     Parameters
     ----------
@@ -206,105 +262,147 @@ def train_epochs(
         :func:`~skmlp._network.pack`).
     coefs, intercepts : list of ndarray
         The weights and biases: views of ``params``.
-    optimizer : object
-        Has ``update([params], [grads])``; its state is rolled back with the
-        parameters when an epoch fails.
-    X : {ndarray, sparse CSR matrix} of shape (n_samples, n_features)
-    Y : ndarray of shape (n_samples, n_outputs)
-        Encoded targets, of the dtype of the parameters.
-    sample_weight : ndarray of shape (n_samples,) or None
+    optimizer : SGD or Adam
+        Updates ``params``; its state is rolled back with them.
     activation, out_activation : str
         Names of the hidden and output activations.
+    loss : {"log_loss", "squared_error"}
+        The loss, with ``out_activation`` a key of ``LOSS_FUNCTIONS``.
     alpha : float
         The L2 penalty.
     batch_size : int
         Number of samples per mini-batch.
-    shuffle : bool
-        Whether to visit the samples in a new random order each epoch.
-    random_state : numpy.random.RandomState
-        The generator for the shuffles.
-    loss : {"log_loss", "squared_error"}, default="log_loss"
-        The loss, with ``out_activation`` a key of ``LOSS_FUNCTIONS``.
-    dropout : float, default=0.0
+    dropout : float
         Probability of dropping each hidden unit in each training batch
         (inverted dropout: kept units are scaled by ``1 / (1 - dropout)``).
-    dropout_rng : numpy.random.Generator or None
-        The generator for the dropout masks; required when ``dropout > 0``.
-
-    Yields
-    ------
-    loss : float
-        The mean training loss of the epoch just completed.
-
-    Raises
-    ------
-    DivergenceError
-        If the loss or the parameters become non-finite; the parameters are
-        those from before the failing epoch.
     """
-    n_samples, n_features = X.shape
-    dtype = params.dtype
-    objective = Objective(
+
+    def __init__(
+        self,
         params,
         coefs,
         intercepts,
-        activation=activation,
-        out_activation=out_activation,
-        loss=loss,
-        alpha=alpha,
-        n_rows=batch_size,
-        dropout=dropout,
-        dropout_rng=dropout_rng,
-    )
-    sample_idx = np.arange(n_samples)
-    slices = batch_slices(n_samples, batch_size)
-    # A single batch holds every sample whatever the order: nothing to gather
-    # (the shuffle still runs, so the random stream is the same).
-    gather = shuffle and len(slices) > 1
-    buffers = {
-        "X": np.empty((batch_size, n_features), dtype) if gather else None,
-        "Y": np.empty((batch_size, Y.shape[1]), dtype) if gather else None,
-        "sample_weight": np.empty(batch_size, dtype) if gather else None,
-    }
+        optimizer,
+        *,
+        activation,
+        out_activation,
+        loss,
+        alpha,
+        batch_size,
+        dropout,
+    ):
+        self.settings = dict(
+            activation=activation,
+            out_activation=out_activation,
+            loss=loss,
+            alpha=alpha,
+            batch_size=batch_size,
+            dropout=dropout,
+        )
+        self.params, self.optimizer = params, optimizer
+        self.objective = Objective(
+            params,
+            coefs,
+            intercepts,
+            activation=activation,
+            out_activation=out_activation,
+            loss=loss,
+            alpha=alpha,
+            n_rows=batch_size,
+            dropout=dropout,
+        )
+        self.checkpoint = Checkpoint(params, optimizer)
+        n_features, n_outputs = coefs[0].shape[0], coefs[-1].shape[1]
+        self._buffers = Batch(
+            np.empty((batch_size, n_features), params.dtype),
+            np.empty((batch_size, n_outputs), params.dtype),
+            np.empty(batch_size, params.dtype),
+        )
 
-    def batch(array, name, rows):
-        if array is None or not gather:
-            return None if array is None else array[rows]
-        return _gather(array, sample_idx[rows], buffers[name])
+    def fits(self, params, optimizer, **settings):
+        """Whether this trainer serves ``params``, ``optimizer`` and ``settings``."""
+        return (
+            params is self.params
+            and optimizer is self.optimizer
+            and settings == self.settings
+        )
 
-    while True:
-        saved_params = params.copy()
-        saved_optimizer = copy.deepcopy(optimizer.__dict__)
-        if shuffle:
-            random_state.shuffle(sample_idx)
+    def epochs(self, X, Y, sample_weight, *, shuffle, random_state, dropout_rng):
+        """Train epoch after epoch, yielding each epoch's mean training loss.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse CSR matrix} of shape (n_samples, n_features)
+        Y : ndarray of shape (n_samples, n_outputs)
+            Encoded targets, of the dtype of the parameters.
+        sample_weight : ndarray of shape (n_samples,) or None
+        shuffle : bool
+            Whether to visit the samples in a new random order each epoch.
+        random_state : numpy.random.RandomState
+            The generator for the shuffles.
+        dropout_rng : numpy.random.Generator or None
+            The generator for the dropout masks; required with dropout.
+
+        Yields
+        ------
+        loss : float
+            The mean training loss of the epoch just completed.
+
+        Raises
+        ------
+        DivergenceError
+            If the loss or the parameters become non-finite; the parameters
+            and the optimizer are those from before the failing epoch.
+        """
+        self.objective.dropout_rng = dropout_rng
+        sample_idx = np.arange(X.shape[0])
+        slices = batch_slices(X.shape[0], self.settings["batch_size"])
+        # A single batch holds every sample whatever the order: nothing to gather
+        # (the shuffle still runs, so the random stream is the same).
+        buffers = (
+            self._buffers if shuffle and len(slices) > 1 else Batch(None, None, None)
+        )
+        data = Batch(X, Y, sample_weight)
+        while True:
+            self.checkpoint.save()
+            if shuffle:
+                random_state.shuffle(sample_idx)
+            try:
+                with np.errstate(over="ignore", invalid="ignore"):
+                    loss = self._epoch(data, sample_idx, slices, buffers)
+            except (DivergenceError, KeyboardInterrupt):
+                self.rollback()
+                raise
+            yield loss
+
+    def _epoch(self, data, sample_idx, slices, buffers):
         total_loss = n_counted = 0.0
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                for rows in slices:
-                    X_batch = batch(X, "X", rows)
-                    Y_batch = batch(Y, "Y", rows)
-                    w_batch = batch(sample_weight, "sample_weight", rows)
-                    n_batch = X_batch.shape[0]
-                    weight_sum = n_batch if w_batch is None else float(w_batch.sum())
-                    if not weight_sum:
-                        continue  # a batch of zero-weight samples carries no data
-                    batch_loss = objective(X_batch, Y_batch, w_batch, weight_sum)
-                    if not math.isfinite(batch_loss):
-                        raise DivergenceError("the training loss became non-finite")
-                    optimizer.update([params], [objective.grads])
-                    total_loss += batch_loss * n_batch
-                    n_counted += n_batch
-            if not np.isfinite(params).all():
-                raise DivergenceError("the network weights became non-finite")
-            # Finite but huge weights overflow at the next forward pass: check
-            # the last batch again now.
-            if not objective.is_finite_on(X_batch):
-                raise DivergenceError("the network's outputs overflow")
-        except (DivergenceError, KeyboardInterrupt):
-            np.copyto(params, saved_params)
-            optimizer.__dict__.update(saved_optimizer)
-            raise
-        yield float(total_loss / n_counted)
+        for rows in slices:
+            X, Y, w = (
+                _batch(array, rows, sample_idx, buffer)
+                for array, buffer in zip(data, buffers)
+            )
+            n_batch = X.shape[0]
+            weight_sum = n_batch if w is None else float(w.sum())
+            if not weight_sum:
+                continue  # a batch of zero-weight samples carries no data
+            batch_loss = self.objective(X, Y, w, weight_sum)
+            if not math.isfinite(batch_loss):
+                raise DivergenceError("the training loss became non-finite")
+            self.optimizer.update([self.params], [self.objective.grads])
+            total_loss += batch_loss * n_batch
+            n_counted += n_batch
+        if not np.isfinite(self.params).all():
+            raise DivergenceError("the network weights became non-finite")
+        # Finite but huge weights overflow at the next forward pass: check the
+        # last batch again now.
+        if not self.objective.is_finite_on(X):
+            raise DivergenceError("the network's outputs overflow")
+        return float(total_loss / n_counted)
+
+    def rollback(self):
+        """Put back the parameters and optimizer state of the last epoch's start."""
+        self.checkpoint.restore()
 
 
 def fit_lbfgs(
@@ -334,11 +432,15 @@ def fit_lbfgs(
 
     Raises
     ------
+    DivergenceError
+        If the solution or its loss is not finite.
     KeyboardInterrupt
-        Re-raised after putting the last completed iterate into ``params``.
+        If interrupted.
+    Either way ``params`` then holds the last completed iterate (the starting
+    point before the first).
     """
     weight_sum = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-    last = {"x": params.astype(np.float64)}
+    last = params.astype(np.float64)
 
     def loss_and_gradient(x):
         params[...] = x
@@ -347,20 +449,23 @@ def fit_lbfgs(
         return loss, objective.grads.astype(np.float64)
 
     def callback(intermediate_result):
-        last["x"] = intermediate_result.x.copy()
+        np.copyto(last, intermediate_result.x)
         on_iteration(float(intermediate_result.fun))
 
     try:
         result = scipy.optimize.minimize(
             loss_and_gradient,
-            last["x"],
+            last.copy(),
             method="L-BFGS-B",
             jac=True,
             callback=callback,
             options={"maxiter": max_iter, "maxfun": max_fun, "gtol": tol},
         )
     except KeyboardInterrupt:
-        params[...] = last["x"]
+        params[...] = last
         raise
+    if not (np.isfinite(result.x).all() and np.isfinite(result.fun)):
+        params[...] = last
+        raise DivergenceError("L-BFGS produced non-finite weights or loss")
     params[...] = result.x
     return result

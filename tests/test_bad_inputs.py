@@ -39,8 +39,9 @@ DIVERGED = "diverged.*(learning_rate_init|increase alpha)"
 
 
 def state(estimator):
-    """Everything a call could change, as bytes."""
-    return pickle.dumps(estimator.__dict__)
+    """The model a call could change, as bytes: the pickled estimator, which
+    leaves out only the training buffers it keeps for the next call."""
+    return pickle.dumps(estimator)
 
 
 class EntryPoint:

@@ -17,9 +17,9 @@ from skmlp._optimizers import SGD, Adam
 from skmlp._training import (
     DivergenceError,
     Objective,
+    EpochTrainer,
     Plateau,
     batch_slices,
-    train_epochs,
 )
 
 HIDDEN = {
@@ -133,20 +133,20 @@ def test_epochs_match_the_reference(rng, solver, activation, n_outputs, weighted
     )
     params, views = pack(coefs + intercepts)
     coefs, intercepts = views[:3], views[3:]
-    epochs = train_epochs(
+    trainer = EpochTrainer(
         params,
         coefs,
         intercepts,
         make_optimizer([params]),
-        X,
-        Y,
-        w,
         activation=activation,
         out_activation="softmax" if n_outputs > 1 else "logistic",
+        loss="log_loss",
         alpha=alpha,
         batch_size=batch_size,
-        shuffle=True,
-        random_state=np.random.RandomState(2),
+        dropout=0.0,
+    )
+    epochs = trainer.epochs(
+        X, Y, w, shuffle=True, random_state=np.random.RandomState(2), dropout_rng=None
     )
     shuffles = np.random.RandomState(2)
     order, step = np.arange(n_samples), make_reference()
@@ -221,20 +221,20 @@ def test_divergence_rolls_back_the_epoch(rng):
     params, views = pack(coefs + intercepts)
     before = params.copy()
     optimizer = SGD([params], learning_rate_init=1e3)
-    epochs = train_epochs(
+    trainer = EpochTrainer(
         params,
         views[:2],
         views[2:],
         optimizer,
-        X,
-        Y,
-        None,
         activation="relu",
         out_activation="softmax",
+        loss="log_loss",
         alpha=0.0,
         batch_size=10,
-        shuffle=False,
-        random_state=rng,
+        dropout=0.0,
+    )
+    epochs = trainer.epochs(
+        X, Y, None, shuffle=False, random_state=rng, dropout_rng=None
     )
     with pytest.raises(DivergenceError):
         next(epochs)

@@ -1,0 +1,351 @@
+"""Every check of a training call's inputs, made before anything changes.
+
+:func:`validate_training_call` checks the data, the targets, the weights, the
+validation set, the classes and the hyper-parameters that only the data can
+judge, and returns them as one :class:`TrainingInputs`. The weight checks live
+in :func:`check_weights`, for ``sample_weight`` and ``sample_weight_val`` alike.
+"""
+
+import math
+import os
+import sys
+import warnings
+from numbers import Integral
+from typing import NamedTuple
+
+import numpy as np
+import sklearn
+from sklearn.model_selection import train_test_split
+from sklearn.utils import column_or_1d
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    assert_all_finite,
+    validate_data,
+)
+
+from ._network import NonFiniteInputError, forward
+from ._targets import dense_target, same_target, target_of
+
+# Early stopping needs at least this many validation samples to be meaningful.
+MIN_VALIDATION_SAMPLES = 10
+
+
+class Samples(NamedTuple):
+    """Training or validation samples, ready for the network."""
+
+    X: object
+    """{ndarray, sparse matrix} of shape (n_samples, n_features)"""
+    y: np.ndarray
+    """The labels (or indicator matrix) as given."""
+    Y: np.ndarray
+    """The encoded targets, of shape (n_samples, n_outputs)."""
+    sample_weight: np.ndarray | None
+    """The sample weights times the class weights, or None."""
+
+
+class TrainingInputs(NamedTuple):
+    """What :func:`validate_training_call` hands to the estimator."""
+
+    train: Samples
+    validation: Samples | None
+    """The given validation set (``X_val``, ``y_val``, ...), or None."""
+    target: object
+    """The target kind (see :mod:`skmlp._targets`), holding the classes."""
+    hidden_layer_sizes: list
+
+
+def validate_training_call(
+    estimator,
+    X,
+    y,
+    sample_weight,
+    *,
+    classes=None,
+    validation_set=(None, None, None),
+    fitted_target=None,
+    incremental=False,
+):
+    """Check everything a call to ``fit`` or ``partial_fit`` gets.
+
+    Parameters
+    ----------
+    estimator : FromScratchMLPClassifier
+        The estimator, for its hyper-parameters; ``validate_data`` records the
+        number and names of the features on it for a new model.
+    X, y, sample_weight
+        The training data, as passed.
+    classes : array-like or None
+        ``partial_fit``'s classes.
+    validation_set : tuple
+        ``(X_val, y_val, sample_weight_val)`` as passed to ``fit``.
+    fitted_target : target kind or None
+        The target of the model this call continues (warm start or
+        ``partial_fit``), or None for a new model.
+    incremental : bool
+        Whether this is ``partial_fit``.
+
+    Returns
+    -------
+    TrainingInputs
+    """
+    new_model = fitted_target is None
+    sizes = check_hidden_layer_sizes(estimator, new_model)
+    if estimator.dropout and estimator.solver == "lbfgs":
+        raise ValueError(
+            "dropout needs a stochastic solver: use solver='sgd' or 'adam', "
+            "or dropout=0 with solver='lbfgs'."
+        )
+    dtype = (np.float64, np.float32) if new_model else estimator.coefs_[0].dtype
+    X, y = _validate_X_y(estimator, X, y, dtype, reset=new_model)
+    target = _check_target(y, classes, fitted_target, incremental)
+    class_weights = target.class_weights(
+        estimator.class_weight, y, _sample_weight(sample_weight, X)
+    )
+    train = _samples(X, y, sample_weight, target, class_weights, "sample_weight")
+    validation = _check_validation_set(
+        estimator,
+        *validation_set,
+        target=target,
+        class_weights=class_weights,
+        dtype=X.dtype,
+    )
+    return TrainingInputs(train, validation, target, sizes)
+
+
+def _sample_weight(sample_weight, X, name="sample_weight"):
+    """``sample_weight`` checked as float64 (so no cast overflows), or None."""
+    if sample_weight is None:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
+        return _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+
+
+def _samples(X, y, sample_weight, target, class_weights, name):
+    weights = check_weights(
+        _sample_weight(sample_weight, X, name),
+        None if class_weights is None else target.per_sample(class_weights, y),
+        X.dtype,
+        name,
+    )
+    return Samples(X, y, target.encode(y, X.dtype), weights)
+
+
+def check_weights(sample_weight, class_weight, dtype, name):
+    """The weights to train with: ``sample_weight`` times ``class_weight``.
+
+    Both are float64 (or None). The product must be finite with a positive
+    sum, and its mean positive value within the square roots of ``dtype``'s
+    range, so that sums, reciprocals and products with the losses stay finite
+    and normal in ``dtype``.
+
+    Returns
+    -------
+    ndarray of ``dtype`` or None
+        None when both are None.
+    """
+    weights = sample_weight
+    if class_weight is not None:
+        with np.errstate(over="ignore"):  # overflow is reported below
+            weights = class_weight if weights is None else weights * class_weight
+    if weights is None:
+        return None
+    with np.errstate(over="ignore"):
+        total = weights.sum()
+    if not np.isfinite(total):
+        raise ValueError(
+            f"The {name} times the class weights overflow: rescale class_weight "
+            f"or {name}."
+        )
+    if not total > 0:
+        raise ValueError(
+            f"The {name} times the class weights sum to zero: give some class "
+            "present in y a positive weight."
+        )
+    info = np.finfo(dtype)
+    mean = float(np.mean(weights[weights > 0]))
+    if not math.sqrt(info.tiny) <= mean <= math.sqrt(info.max):
+        raise ValueError(
+            f"{name} (times class_weight) has a mean positive value of {mean:.3g}, "
+            f"too {'small' if mean < 1 else 'large'} to train with in "
+            f"{np.dtype(dtype)}; rescale it, e.g. divide it by its mean."
+        )
+    return weights.astype(dtype)
+
+
+def _validate_X_y(estimator, X, y, dtype, reset):
+    """``validate_data`` for training data; a single label column becomes 1-d."""
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
+        X, y = validate_data(
+            estimator,
+            X,
+            y,
+            accept_sparse="csr",
+            dtype=dtype,
+            multi_output=True,
+            reset=reset,
+        )
+    y = dense_target(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    return X, y
+
+
+def _check_target(y, classes, fitted_target, incremental):
+    """The target kind of ``y``: a new one, or the fitted one ``y`` continues."""
+    if fitted_target is None:
+        if incremental and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit; "
+                "e.g. classes=np.unique(y_all)."
+            )
+        target = target_of(y, classes)
+        target.check(y)
+        return target
+    # partial_fit may see some of the classes; a warm-started fit needs them all.
+    if classes is not None or not incremental:
+        given = target_of(y, classes)
+        if not same_target(given, fitted_target):
+            raise ValueError(
+                f"The classes {given.classes!r} differ from the classes_ of the "
+                f"fitted model, {fitted_target.classes!r}; refit with "
+                "warm_start=False to change them."
+            )
+    fitted_target.check(y)
+    return fitted_target
+
+
+def check_hidden_layer_sizes(estimator, new_model):
+    """``hidden_layer_sizes`` as a list of ints, the fitted ones when continuing."""
+    sizes = np.atleast_1d(np.asarray(estimator.hidden_layer_sizes, dtype=object))
+    if sizes.ndim != 1 or not all(
+        isinstance(size, Integral) and not isinstance(size, bool) and size > 0
+        for size in sizes
+    ):
+        raise InvalidParameterError(
+            f"The 'hidden_layer_sizes' parameter of {type(estimator).__name__} must "
+            "be a positive int or a sequence of positive ints. Got "
+            f"{estimator.hidden_layer_sizes!r} instead."
+        )
+    sizes = [int(size) for size in sizes]
+    fitted = None if new_model else [W.shape[1] for W in estimator.coefs_[:-1]]
+    if fitted is not None and sizes != fitted:
+        raise ValueError(
+            f"hidden_layer_sizes={estimator.hidden_layer_sizes!r} differs from the "
+            f"fitted network's {fitted}; set warm_start=False (or call fit) to "
+            "train a new network."
+        )
+    return sizes
+
+
+def _check_validation_set(
+    estimator, X_val, y_val, sample_weight_val, *, target, class_weights, dtype
+):
+    """The given validation set as :class:`Samples`, or None when there is none.
+
+    The validation samples get the class weights of the training targets.
+    """
+    if X_val is None and y_val is None:
+        return None
+    if X_val is None or y_val is None:
+        raise ValueError("X_val and y_val must be given together.")
+    if not estimator.early_stopping or estimator.solver == "lbfgs":
+        raise ValueError(
+            "X_val and y_val are used for early stopping only: set "
+            "early_stopping=True with solver='sgd' or 'adam'."
+        )
+    X_val, y_val = _validate_X_y(estimator, X_val, y_val, dtype, reset=False)
+    target.check(y_val, "y_val")
+    return _samples(
+        X_val, y_val, sample_weight_val, target, class_weights, "sample_weight_val"
+    )
+
+
+def split_for_early_stopping(train, fraction, target, random_state):
+    """Hold out ``fraction`` of the samples, stratified by class, for scoring.
+
+    Returns
+    -------
+    (Samples, Samples) or None
+        The training and validation parts; None (with a warning) when the data
+        is too small to score on.
+    """
+    n_samples = train.X.shape[0]
+    n_val = math.ceil(fraction * n_samples)
+    if target.multilabel:
+        stratify, class_counts = None, np.array([n_samples])
+    else:
+        stratify, class_counts = train.y, np.unique(train.y, return_counts=True)[1]
+    n_classes = class_counts.size
+    if (
+        n_val < max(MIN_VALIDATION_SAMPLES, n_classes)
+        or n_samples - n_val < n_classes
+        or class_counts.min() < 2
+    ):
+        warn_caller(
+            f"early_stopping=True, but a validation_fraction of {fraction} of "
+            f"{n_samples} samples is too small to score on (at least "
+            f"{MIN_VALIDATION_SAMPLES} samples and two per class are needed); "
+            "training without early stopping. Use more data or a larger "
+            "validation_fraction.",
+            UserWarning,
+        )
+        return None
+    arrays = [array for array in train if array is not None]
+    parts = train_test_split(
+        *arrays, test_size=n_val, random_state=random_state, stratify=stratify
+    )
+    if train.sample_weight is None:
+        parts += [None, None]
+    fit_part, val_part = Samples(*parts[0::2]), Samples(*parts[1::2])
+    for part, name in [(fit_part, "training"), (val_part, "validation")]:
+        if part.sample_weight is not None and not part.sample_weight.sum() > 0:
+            raise ValueError(
+                f"The {name} part of the early-stopping split has no sample weight: "
+                "pass a validation set (X_val, y_val), change random_state or "
+                "validation_fraction, or give more samples a positive weight."
+            )
+    return fit_part, val_part
+
+
+def checked_logits(X, coefs, intercepts, activation, name="X"):
+    """The network's logits on ``X``, or a ValueError saying ``X`` is too large.
+
+    NaN and infinity are detected in the first layer's outputs, a pass over
+    ``n_hidden`` instead of ``n_features`` columns; only then is ``X`` scanned,
+    to say what is wrong.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            Z = forward(X, coefs, intercepts, activation, check_finite=True)[-1]
+            finite = bool(np.isfinite(Z).all())
+        except NonFiniteInputError:
+            finite = False
+        if not finite:
+            assert_all_finite(X, input_name=name)
+    if not finite:
+        raise ValueError(
+            f"{name} is too large for this network: its activations overflow "
+            f"{X.dtype}. Scale the features, e.g. with "
+            "sklearn.preprocessing.StandardScaler."
+        )
+    return Z
+
+
+def warn_caller(message, category):
+    """Warn, pointing at the first caller outside skmlp and scikit-learn.
+
+    That is the user's code however deep the call came from (a method, a
+    Pipeline, a search), without counting frames by hand.
+    """
+    frame, stacklevel = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame, stacklevel = frame.f_back, stacklevel + 1
+    warnings.warn(message, category, stacklevel=stacklevel)
+
+
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(path) + os.sep for path in (sklearn.__file__, __file__)
+)
