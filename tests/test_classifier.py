@@ -469,50 +469,6 @@ def test_validation_loss_curve(iris):
     assert FromScratchMLPClassifier(**SMALL).fit(X, y).validation_loss_curve_ is None
 
 
-def test_scoring_monitor_scores_every_epoch(iris):
-    callback = pytest.importorskip("sklearn.callback")
-    monitor = callback.ScoringMonitor(scoring="accuracy")
-    clf = FromScratchMLPClassifier(**SMALL).set_callbacks(monitor).fit(*iris)
-    rows = monitor.get_logs().data
-    epochs = [row for row in rows if row["task_name"] == "epoch"]
-    assert len(epochs) == clf.n_iter_
-    assert epochs[-1]["accuracy"] == clf.score(*iris)
-
-
-def test_progress_bar_shows_the_epochs(iris, capsys):
-    callback = pytest.importorskip("sklearn.callback")
-    clf = FromScratchMLPClassifier(**SMALL).set_callbacks(callback.ProgressBar())
-    assert clf.fit(*iris).n_iter_ == SMALL["max_iter"]
-    assert "100%" in capsys.readouterr().out
-
-
-class StopAfter:
-    """A fit callback that asks to stop after a given number of epochs."""
-
-    def __init__(self, n_epochs):
-        self.n_epochs = n_epochs
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context):
-        return context.task_name == "epoch" and context.task_id + 1 == self.n_epochs
-
-
-def test_a_callback_can_stop_training(iris):
-    pytest.importorskip("sklearn.callback")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        clf = FromScratchMLPClassifier(**SMALL).set_callbacks(StopAfter(3)).fit(*iris)
-    assert clf.n_iter_ == 3
-
-
 def test_batches_of_zero_weight_are_skipped(iris):
     X, y = iris  # sorted by class: the first two batches of 50 weigh nothing
     weights = (y == 2).astype(float)
@@ -607,3 +563,129 @@ def test_diverging_warm_start_fit_is_undone(iris):
     with pytest.raises(ValueError, match="undone entirely"):
         clf.fit(X * 1e100, y)
     assert fitted_state(clf) == before
+
+
+def test_a_refit_that_cannot_allocate_its_network_keeps_the_fitted_model(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    before = fitted_state(clf)
+    clf.set_params(hidden_layer_sizes=(2**62,))
+    with pytest.raises(ValueError, match="cannot be allocated.*smaller hidden_layer"):
+        clf.fit(X[:, :3], y == 1)
+    clf.set_params(hidden_layer_sizes=SMALL["hidden_layer_sizes"])
+    assert fitted_state(clf) == before
+    assert clf.predict_proba(X).shape == (150, 3)
+
+
+def test_a_first_fit_that_cannot_allocate_its_network_stays_unfitted(iris):
+    clf = FromScratchMLPClassifier(hidden_layer_sizes=(2**62,))
+    with pytest.raises(ValueError, match="cannot be allocated"):
+        clf.fit(*iris)
+    assert vars(clf) == vars(FromScratchMLPClassifier(hidden_layer_sizes=(2**62,)))
+
+
+def interrupt_on_call(monkeypatch, module, name, call):
+    """Make ``module.name`` raise KeyboardInterrupt on its ``call``-th call."""
+    function, calls = getattr(module, name), []
+
+    def interrupted(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return function(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, interrupted)
+
+
+@pytest.mark.parametrize("call", [1, 4])
+def test_keyboard_interrupt_in_lbfgs_keeps_the_last_iteration(iris, monkeypatch, call):
+    X, y = iris
+    interrupt_on_call(monkeypatch, skmlp._training, "backward", call)
+    clf = FromScratchMLPClassifier(solver="lbfgs", **SMALL)
+    with pytest.warns(UserWarning, match="interrupted.*last completed iteration"):
+        clf.fit(X, y)
+    assert clf.n_iter_ == len(clf.loss_curve_) < call
+    assert clf.loss_ == (clf.loss_curve_[-1] if clf.loss_curve_ else None)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+def test_keyboard_interrupt_while_scoring_an_epoch_keeps_the_history_whole(
+    iris, monkeypatch
+):
+    """Ctrl-C after the third epoch trained, while it is being scored."""
+    X, y = iris
+    params = dict(SMALL, early_stopping=True, n_iter_no_change=100)
+    interrupt_on_call(monkeypatch, skmlp._classifier, "accuracy_score", 3)
+    with pytest.warns(UserWarning, match="interrupted"):
+        clf = FromScratchMLPClassifier(**params).fit(X, y)
+    monkeypatch.undo()
+    two_epochs = FromScratchMLPClassifier(**dict(params, max_iter=2)).fit(X, y)
+    assert clf.n_iter_ == 2
+    assert clf.validation_scores_ == two_epochs.validation_scores_
+    assert clf.validation_loss_curve_ == two_epochs.validation_loss_curve_
+    assert clf.loss_curve_ == two_epochs.loss_curve_
+    assert clf.t_ == two_epochs.t_
+    for W_interrupted, W_two in zip(clf.coefs_, two_epochs.coefs_):
+        assert_array_equal(W_interrupted, W_two)
+
+
+@pytest.mark.parametrize(
+    "solver, alpha", [("sgd", 1e308), ("adam", 1e308), ("lbfgs", 1e200)]
+)
+def test_divergence_from_a_huge_alpha_says_to_lower_alpha(iris, solver, alpha):
+    clf = FromScratchMLPClassifier(solver=solver, alpha=alpha, **SMALL)
+    with pytest.raises(ValueError, match="diverged") as error:
+        clf.fit(*iris)
+    message = str(error.value)
+    assert f"alpha={alpha} is too large" in message
+    assert "learning_rate_init" not in message and "increase alpha" not in message
+
+
+def flat(clf):
+    """All the weights, then all the biases, of ``clf`` in one vector."""
+    return np.concatenate([a.ravel() for a in clf.coefs_ + clf.intercepts_])
+
+
+def test_set_params_between_partial_fit_calls_takes_effect(iris):
+    """Lowering the rate and the momentum mid-stream changes the next step to
+    exactly Nesterov's step with the new values and the kept velocity."""
+    X, y = iris
+    params = dict(SMALL, solver="sgd", learning_rate_init=0.1, shuffle=False)
+    clf = FromScratchMLPClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    w1, v1 = flat(clf), clf._optimizer.velocities[0].copy()
+    # The gradient at w1: one plain step of rate 1 from w1.
+    probe = pickle.loads(pickle.dumps(clf))
+    gradient = w1 - flat(
+        probe.set_params(learning_rate_init=1.0, momentum=0.0).partial_fit(X, y)
+    )
+
+    clf.set_params(learning_rate_init=0.01, momentum=0.5).partial_fit(X, y)
+    v2 = 0.5 * v1 - 0.01 * gradient
+    assert_allclose(flat(clf), w1 + 0.5 * v2 - 0.01 * gradient, rtol=1e-12)
+
+    clf.set_params(solver="adam").partial_fit(X, y)
+    assert type(clf._optimizer).__name__ == "Adam"
+    assert clf._optimizer.t == 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        dict(alpha=10.0),
+        dict(activation="tanh"),
+        dict(loss="squared_error"),
+        dict(batch_size=10),
+        dict(learning_rate="invscaling", power_t=0.9),
+    ],
+    ids=str,
+)
+def test_each_changed_parameter_acts_on_the_next_partial_fit(iris, change):
+    X, y = iris
+    params = dict(SMALL, solver="sgd", learning_rate_init=0.1, shuffle=False)
+    changed = FromScratchMLPClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    same = FromScratchMLPClassifier(**params).partial_fit(X, y, classes=[0, 1, 2])
+    changed.set_params(**change).partial_fit(X, y)
+    same.partial_fit(X, y)
+    changed.partial_fit(X, y)
+    same.partial_fit(X, y)
+    assert not np.allclose(changed.coefs_[0], same.coefs_[0], rtol=1e-6, atol=0)

@@ -16,8 +16,8 @@ from skmlp._network import pack, split
 from skmlp._optimizers import SGD, Adam
 from skmlp._training import (
     DivergenceError,
-    Objective,
     EpochTrainer,
+    Objective,
     Plateau,
     batch_slices,
 )

@@ -1,0 +1,296 @@
+"""The checks of a training call: weights, validation sets, the early-stopping
+split and the overflow check shared with prediction.
+
+Every failing call is checked to leave the estimator as it was (in
+``test_bad_inputs.py`` for the inputs scikit-learn's own checks do not cover).
+"""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
+
+from skmlp import FromScratchMLPClassifier
+from skmlp._targets import Binary, Multiclass, Multilabel
+from skmlp._validation import (
+    MIN_VALIDATION_SAMPLES,
+    Samples,
+    check_weights,
+    checked_logits,
+    split_for_early_stopping,
+    warn_caller,
+)
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.filterwarnings("error::RuntimeWarning"),
+]
+
+SMALL = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+
+
+def assert_refused(clf, match, X, y, **fit_params):
+    """``clf.fit`` raises a ValueError matching ``match`` and changes nothing."""
+    before = pickle.dumps(clf)
+    with pytest.raises(ValueError, match=match):
+        clf.fit(X, y, **fit_params)
+    assert pickle.dumps(clf) == before
+
+
+# check_weights
+
+
+def test_weights_are_the_product_of_sample_and_class_weights():
+    weights = check_weights(
+        np.array([1.0, 2.0, 3.0]), np.array([2.0, 0.5, 1.0]), np.float32, "w"
+    )
+    assert weights.dtype == np.float32
+    assert_array_equal(weights, [2.0, 1.0, 3.0])
+
+
+@pytest.mark.parametrize("class_weight", [None, np.array([1.0, 2.0])])
+def test_weights_are_none_or_class_weights_alone(class_weight):
+    weights = check_weights(None, class_weight, np.float64, "w")
+    assert weights is None if class_weight is None else (weights == class_weight).all()
+
+
+@pytest.mark.parametrize(
+    "sample_weight, class_weight, dtype, match",
+    [
+        ([1e308, 1e308], None, np.float64, "w times the class weights overflow"),
+        ([1.0, 1.0], [1e308, 1e308], np.float64, "overflow: rescale class_weight or w"),
+        ([0.0, 1.0], [1.0, 0.0], np.float64, "w times the class weights sum to zero"),
+        ([1e39, 1e39], None, np.float32, "mean positive value of 1e\\+39, too large"),
+        ([1e-30, 0.0], None, np.float32, "mean positive value of 1e-30, too small"),
+        ([1e155, 1e155], None, np.float64, "too large to train with in float64"),
+        ([1e-155, 0.0], None, np.float64, "too small to train with in float64"),
+    ],
+)
+def test_weights_out_of_range_are_named(sample_weight, class_weight, dtype, match):
+    with pytest.raises(ValueError, match=match):
+        check_weights(
+            np.array(sample_weight),
+            None if class_weight is None else np.array(class_weight),
+            dtype,
+            "w",
+        )
+
+
+@pytest.mark.parametrize("dtype, mean", [(np.float32, 1e19), (np.float64, 1e-150)])
+def test_weights_within_the_square_roots_of_the_range_pass(dtype, mean):
+    weights = check_weights(np.full(3, mean), None, dtype, "w")
+    assert weights.dtype == dtype and np.isfinite(weights).all()
+
+
+def test_float32_sample_weight_beyond_float32_is_refused_without_a_warning(iris):
+    """1e39 overflows float32: the error says so, no cast warning comes first."""
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL)
+    assert_refused(
+        clf,
+        "sample_weight.*too large to train with in float32",
+        X.astype(np.float32),
+        y,
+        sample_weight=np.full(len(y), 1e39),
+    )
+
+
+# the given validation set
+
+
+@pytest.mark.parametrize(
+    "sample_weight_val, match",
+    [
+        (1e308, "sample_weight_val times the class weights overflow"),
+        (1e200, "sample_weight_val.*too large to train with in float64"),
+        (1e-200, "sample_weight_val.*too small to train with in float64"),
+    ],
+)
+def test_sample_weight_val_gets_the_scale_checks_of_sample_weight(
+    iris, sample_weight_val, match
+):
+    X, y = iris
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
+    weights = np.full(len(y), sample_weight_val)
+    assert_refused(clf, match, X, y, X_val=X, y_val=y, sample_weight_val=weights)
+
+
+def test_X_val_too_large_for_the_network_is_named(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
+    with pytest.raises(ValueError, match="X_val is too large for this network"):
+        clf.fit(X, y, X_val=np.full_like(X, 1e308), y_val=y)
+    assert clf.n_iter_ == 0 and clf.validation_scores_ == []
+
+
+def test_validation_loss_and_score_match_the_given_set(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
+    weights = np.where(y == 0, 2.0, 1.0)
+    clf.fit(X, y, X_val=X[::2], y_val=y[::2], sample_weight_val=weights[::2])
+    assert clf.best_validation_score_ == clf.score(
+        X[::2], y[::2], sample_weight=weights[::2]
+    )
+    # The model returned is that of the best epoch (the first to reach it).
+    best = int(np.argmax(clf.validation_scores_))
+    log_proba = clf.predict_log_proba(X[::2])[np.arange(75), y[::2]]
+    expected = -(weights[::2] * log_proba).sum() / weights[::2].sum()
+    assert clf.validation_loss_curve_[best] == pytest.approx(expected, rel=1e-10)
+    assert clf.best_validation_score_ == clf.validation_scores_[best]
+
+
+@pytest.mark.parametrize(
+    "make_y_val, match",
+    [
+        (lambda Y: 2 * Y, "0/1 indicator matrix; y_val has the values"),
+        (
+            lambda Y: Y + np.eye(*Y.shape, dtype=Y.dtype),
+            "(?i)multiclass-multioutput.*y_val",
+        ),
+    ],
+    ids=["0-2", "0-1-2"],
+)
+def test_multilabel_y_val_must_be_0_1(multilabel, make_y_val, match):
+    X, Y = multilabel
+    clf = FromScratchMLPClassifier(
+        early_stopping=True, class_weight="balanced", **SMALL
+    )
+    assert_refused(clf, match, X, Y, X_val=X, y_val=make_y_val(Y))
+
+
+@pytest.mark.parametrize(
+    "y_val, match",
+    [
+        (lambda Y: Y[:, :2], "y_val has 2 labels but the model has 3"),
+        (
+            lambda Y: Y[:, 0],
+            "y_val is a binary target but the model's target is a "
+            "multilabel-indicator one",
+        ),
+    ],
+)
+def test_multilabel_y_val_must_have_the_labels_of_y(multilabel, y_val, match):
+    X, Y = multilabel
+    clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
+    assert_refused(clf, match, X, Y, X_val=X, y_val=y_val(Y))
+
+
+# the early-stopping split
+
+
+def samples(n, weights=None, n_classes=2):
+    X = np.arange(2.0 * n).reshape(n, 2)
+    y = np.arange(n) % n_classes
+    Y = y[:, None].astype(float)
+    return Samples(X, y, Y, weights)
+
+
+def test_split_is_stratified_and_keeps_rows_together():
+    data = samples(40, weights=np.arange(40.0) + 1)
+    train, val = split_for_early_stopping(data, 0.25, Binary(np.array([0, 1])), 0)
+    assert len(val.X) == 10 and len(train.X) == 30
+    assert np.bincount(val.y).tolist() == [5, 5]
+    for part in (train, val):
+        rows = part.X[:, 0].astype(int) // 2
+        assert_array_equal(part.y, rows % 2)
+        assert_array_equal(part.Y[:, 0], rows % 2)
+        assert_array_equal(part.sample_weight, rows + 1)
+
+
+def test_binary_split_is_scikit_learns(iris_binary):
+    """Stratified like scikit-learn's for one output: the same validation scores."""
+    X, y = iris_binary
+    params = dict(SMALL, early_stopping=True, max_iter=15)
+    ours = FromScratchMLPClassifier(**params).fit(X, y)
+    theirs = MLPClassifier(**params).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_
+    assert ours.validation_scores_ == theirs.validation_scores_
+
+
+def test_split_of_a_multilabel_target_is_not_stratified():
+    data = samples(40)
+    target = Multilabel(1)
+    train, val = split_for_early_stopping(data, 0.25, target, 3)
+    idx = np.arange(40)
+    _, expected = train_test_split(idx, test_size=10, random_state=3)
+    assert_array_equal(val.X[:, 0] // 2, expected)
+
+
+@pytest.mark.parametrize(
+    "n, fraction, n_classes",
+    [
+        (MIN_VALIDATION_SAMPLES * 9 - 1, 0.1, 2),  # 9 held out
+        (40, 0.25, 11),  # fewer validation samples than classes
+        (20, 0.9, 3),  # fewer training samples than classes
+    ],
+)
+def test_split_too_small_to_score_trains_without_it(n, fraction, n_classes):
+    data = samples(n, n_classes=n_classes)
+    target = Multiclass(np.arange(n_classes)) if n_classes > 2 else Binary(np.arange(2))
+    with pytest.warns(UserWarning, match="too small to score on"):
+        assert split_for_early_stopping(data, fraction, target, 0) is None
+
+
+def test_split_with_a_class_of_one_sample_trains_without_it():
+    data = samples(40)
+    data = data._replace(y=np.r_[2, data.y[1:]])
+    with pytest.warns(UserWarning, match="two per class"):
+        assert split_for_early_stopping(data, 0.25, Multiclass(np.arange(3)), 0) is None
+
+
+@pytest.mark.parametrize("part", ["training", "validation"])
+def test_split_part_without_weight_is_refused_before_training(iris, part):
+    X, y = iris
+    # The split draws after the initial weights: reproduce that stream.
+    clf = FromScratchMLPClassifier(
+        early_stopping=True, random_state=0, hidden_layer_sizes=(5,), max_iter=5
+    )
+    rng = np.random.RandomState(0)
+    rng.uniform(size=4 * 5 + 5 + 5 * 3 + 3)
+    _, val_idx = train_test_split(
+        np.arange(150), test_size=15, random_state=rng, stratify=y
+    )
+    in_val = np.isin(np.arange(150), val_idx)
+    weights = (in_val if part == "training" else ~in_val).astype(float)
+    assert_refused(
+        clf,
+        f"The {part} part of the early-stopping split has no sample weight",
+        X,
+        y,
+        sample_weight=weights,
+    )
+
+
+# the overflow check of prediction and validation
+
+
+def test_checked_logits_are_the_forward_pass():
+    coefs = [np.array([[1.0, -1.0]]), np.array([[2.0], [1.0]])]
+    intercepts = [np.array([0.5, 0.0]), np.array([-1.0])]
+    Z = checked_logits(np.array([[1.0], [-2.0]]), coefs, intercepts, "relu")
+    assert_array_equal(Z, [[2 * 1.5 + 0 - 1.0], [0 + 2.0 - 1.0]])
+
+
+@pytest.mark.parametrize(
+    "X, match",
+    [
+        ([[np.nan]], "Input X contains NaN"),
+        ([[np.inf]], "Input X contains infinity"),
+        ([[1e308]], "X is too large for this network: its activations overflow"),
+    ],
+)
+def test_checked_logits_name_what_is_wrong(X, match):
+    coefs, intercepts = [np.array([[10.0]])], [np.array([0.0])]
+    with pytest.raises(ValueError, match=match):
+        checked_logits(np.array(X), coefs, intercepts, "relu")
+
+
+def test_warn_caller_points_at_the_callers_file():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn_caller("hello", UserWarning)
+    assert caught[0].filename == __file__
