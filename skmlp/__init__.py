@@ -2,6 +2,7 @@
 
 __version__ = "0.2.0"
 
-from ._classifier import FromScratchMLPClassifier, SkmlpVersionWarning  # noqa: E402
+from ._base import SkmlpVersionWarning  # noqa: E402
+from ._classifier import FromScratchMLPClassifier  # noqa: E402
 
 __all__ = ["FromScratchMLPClassifier", "SkmlpVersionWarning", "__version__"]

@@ -47,7 +47,7 @@ def test_partial_fit_continues_after_skops(iris, tmp_path):
 
 
 def test_unpickling_another_version_warns(fitted, monkeypatch):
-    monkeypatch.setattr(skmlp._classifier, "__version__", "0.0.1")
+    monkeypatch.setattr(skmlp._base, "__version__", "0.0.1")
     old_pickle = pickle.dumps(fitted)
     monkeypatch.undo()
     with pytest.warns(SkmlpVersionWarning, match="version 0.0.1 when using version"):
