@@ -7,9 +7,11 @@ same loss and the same weights, up to rounding.  The batch objective, L2 penalty
 included, is also checked against finite differences.
 """
 
+import pickle
+
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp._initializers import glorot_uniform
 from skmlp._network import pack, split
@@ -259,3 +261,204 @@ def test_plateau_counts_epochs_without_improvement():
     assert improved == [True, True, True, False]
     assert plateau.best == 2.0
     assert plateau.count == 1
+
+
+def make_trainer(params, views, optimizer, batch_size=10, **settings):
+    """An EpochTrainer for a 3-4-2 ReLU network with a softmax output."""
+    settings = dict(
+        dict(activation="relu", out_activation="softmax", loss="log_loss"),
+        alpha=0.0,
+        batch_size=batch_size,
+        dropout=0.0,
+        **settings,
+    )
+    return EpochTrainer(params, views[:2], views[2:], optimizer, **settings)
+
+
+@pytest.fixture
+def network(rng):
+    coefs, intercepts = glorot_uniform([3, 4, 2], "relu", rng, np.float64)
+    return pack(coefs + intercepts)
+
+
+@pytest.mark.parametrize("make_optimizer", [SGD, Adam])
+def test_rollback_restores_the_parameters_and_optimizer_of_the_epoch_start(
+    network, rng, make_optimizer
+):
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    optimizer = make_optimizer([params], learning_rate_init=0.1)
+    trainer = make_trainer(params, views, optimizer)
+    epochs = trainer.epochs(
+        X, Y, None, shuffle=True, random_state=rng, dropout_rng=None
+    )
+    next(epochs)
+    at_start = params.copy(), pickle.dumps(optimizer)
+    next(epochs)
+    assert not np.array_equal(params, at_start[0])
+    trainer.rollback()
+    assert_array_equal(params, at_start[0])
+    assert pickle.dumps(optimizer) == at_start[1]
+
+
+def test_interrupted_epoch_rolls_back_and_propagates(network, rng, monkeypatch):
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    optimizer = Adam([params], learning_rate_init=0.1)
+    trainer = make_trainer(params, views, optimizer)
+    epochs = trainer.epochs(
+        X, Y, None, shuffle=True, random_state=rng, dropout_rng=None
+    )
+    next(epochs)
+    before, calls = params.copy(), []
+
+    def update(*args):
+        calls.append(None)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return Adam.update(optimizer, *args)
+
+    monkeypatch.setattr(optimizer, "update", update)
+    with pytest.raises(KeyboardInterrupt):
+        next(epochs)
+    assert_array_equal(params, before)
+    assert optimizer.t == 3  # the first epoch's three batches
+
+
+def test_trainer_fits_only_its_own_parameters_optimizer_and_settings(network):
+    params, views = network
+    optimizer = SGD([params])
+    trainer = make_trainer(params, views, optimizer)
+    settings = dict(
+        activation="relu",
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=0.0,
+        batch_size=10,
+        dropout=0.0,
+    )
+    assert trainer.fits(params, optimizer, **settings)
+    assert not trainer.fits(params.copy(), optimizer, **settings)
+    assert not trainer.fits(params, SGD([params]), **settings)
+    for name, other in [("alpha", 1.0), ("batch_size", 5), ("loss", "squared_error")]:
+        assert not trainer.fits(params, optimizer, **{**settings, name: other})
+
+
+def test_epoch_loss_is_the_size_weighted_mean_of_the_batch_objectives(network, rng):
+    """Batches of 10, 10 and 5 rows: the 5-row batch counts half as much."""
+    params, views = network
+    X, Y = rng.standard_normal((25, 3)), np.eye(2)[rng.randint(2, size=25)]
+    trainer = make_trainer(params, views, SGD([params], learning_rate_init=0.0))
+    expected = [
+        make_trainer(params, views, SGD([params]), batch_size=n).objective(
+            X[rows], Y[rows], None, n
+        )
+        for rows, n in [(slice(0, 10), 10), (slice(10, 20), 10), (slice(20, 25), 5)]
+    ]
+    epochs = trainer.epochs(
+        X, Y, None, shuffle=False, random_state=rng, dropout_rng=None
+    )
+    loss = next(epochs)
+    assert loss == pytest.approx(
+        (10 * expected[0] + 10 * expected[1] + 5 * expected[2]) / 25
+    )
+
+
+def test_epoch_skips_batches_without_weight(network, rng):
+    params, views = network
+    X, Y = rng.standard_normal((20, 3)), np.eye(2)[rng.randint(2, size=20)]
+    w = np.r_[np.zeros(10), np.ones(10)]
+    optimizer = SGD([params], learning_rate_init=0.1)
+    trainer = make_trainer(params, views, optimizer)
+    epochs = trainer.epochs(X, Y, w, shuffle=False, random_state=rng, dropout_rng=None)
+    loss = next(epochs)
+    assert optimizer.t == 1
+    assert np.isfinite(loss)
+
+
+def bounded(activation, coefs, intercepts, X):
+    params, views = pack(coefs + intercepts)
+    objective = Objective(
+        params,
+        views[: len(coefs)],
+        views[len(coefs) :],
+        activation=activation,
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=0.0,
+        n_rows=X.shape[0],
+    )
+    return objective.outputs_are_bounded_on(X)
+
+
+ONE_UNIT = [np.array([[1.0]]), np.array([[1.0]])], [np.zeros(1), np.zeros(1)]
+
+
+@pytest.mark.parametrize("activation", ["relu", "identity", "tanh", "logistic"])
+def test_outputs_are_bounded_by_the_weight_norms(activation):
+    coefs, intercepts = ONE_UNIT  # the limit: sqrt(max float64), about 1.34e154
+    assert bounded(activation, coefs, intercepts, np.array([[1e150]]))
+    # x = 1e150 through W_0 = 1e5: 1e155 is past the limit at the first layer.
+    huge = [np.array([[1e5]]), np.array([[1.0]])]
+    assert not bounded(activation, huge, intercepts, np.array([[1e150]]))
+    # A hidden value of 1e150 times 1e10 is past it, unless tanh and logistic
+    # cap the hidden value at sqrt(1) = 1.
+    last = [np.array([[1.0]]), np.array([[1e10]])]
+    capped = activation in ("tanh", "logistic")
+    assert bounded(activation, last, intercepts, np.array([[1e150]])) == capped
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_weights_are_not_bounded(bad):
+    coefs, intercepts = ONE_UNIT
+    assert not bounded(
+        "relu", [np.array([[bad]]), coefs[1]], intercepts, np.ones((1, 1))
+    )
+    assert not bounded("relu", coefs, [np.zeros(1), np.array([bad])], np.ones((1, 1)))
+
+
+def test_bound_counts_the_intercepts_and_the_largest_row():
+    coefs = [np.array([[1.0]]), np.array([[1.0]])]
+    intercepts = [np.array([2e154]), np.zeros(1)]
+    assert not bounded("relu", coefs, intercepts, np.ones((1, 1)))
+    assert not bounded("relu", *ONE_UNIT, np.array([[1.0], [2e154]]))
+
+
+def test_bound_on_sparse_input_uses_its_row_norms():
+    import scipy.sparse as sp
+
+    assert bounded("relu", *ONE_UNIT, sp.csr_matrix(np.array([[3.0], [1e150]])))
+    assert not bounded("relu", *ONE_UNIT, sp.csr_matrix(np.array([[0.0], [2e154]])))
+
+
+def penalty_objective(alpha, scale):
+    params = np.full(4 * 2 + 2 * 2 + 2 + 2, scale)
+    coefs = split(params, [(4, 2), (2, 2)])
+    intercepts = split(params[12:], [(2,), (2,)])
+    return Objective(
+        params,
+        coefs,
+        intercepts,
+        activation="identity",
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=alpha,
+        n_rows=3,
+    )
+
+
+@pytest.mark.parametrize(
+    "alpha, scale, dominates",
+    [
+        (0.0, 1.0, False),
+        (1.0, 0.1, False),
+        (1e200, 0.1, True),  # 1e200 * 0.12 / 2 against a loss of about 2
+        (1e308, 1.0, True),  # the penalty overflows
+        (1e-4, 1e3, False),  # a penalty of 600 beside a loss of about 2
+    ],
+)
+def test_penalty_dominates_when_alpha_swamps_the_data(alpha, scale, dominates):
+    X = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, -1.0, 1.0]])
+    Y = np.eye(2)[[0, 1, 0]]
+    objective = penalty_objective(alpha, scale)
+    assert objective.penalty_dominates(X, Y, None) is dominates
