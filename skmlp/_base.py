@@ -355,6 +355,50 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
     def _fit_stochastic(self, network, train, validation, random_state, *, incremental):
         """Train with SGD or Adam: one epoch per call of partial_fit, else up to
         ``max_iter``, recording each and stopping when the optimizer says so."""
+        trainer, epochs = self._start_epochs(network, train, random_state, incremental)
+        if not incremental:
+            self._reset_history(new_model=False, validated=validation is not None)
+        plateau = self._plateau(validation)
+        best = np.empty_like(network.vector) if validation is not None else None
+        n_epochs = 1 if incremental else self.max_iter
+        callbacks = (
+            EpochCallbacks(self, train.X, train.y, train.sample_weight, n_epochs)
+            if hasattr(self, "_init_callback_context")
+            else NoCallbacks()
+        )
+        stopped = incremental
+        try:
+            for _ in range(n_epochs):
+                callbacks.epoch_begins()
+                mark, start = _history_mark(self), time.perf_counter()
+                try:
+                    loss = next(epochs)
+                    improved = self._record_epoch(
+                        loss, train.X.shape[0], validation, plateau, start
+                    )
+                    stopped = self._epoch_ends(plateau, callbacks, incremental)
+                    if improved:  # last: an interrupt before it undoes the epoch
+                        np.copyto(best, network.vector)
+                except BaseException as exc:
+                    trainer.rollback()
+                    _rewind_history(self, mark)
+                    self._training_failed(exc, trainer.objective, train, "epoch")
+                    stopped = True
+                if stopped:
+                    break
+        finally:
+            if validation is not None and self.validation_scores_:
+                np.copyto(network.vector, best)
+        callbacks.fit_ends()
+        if not stopped:
+            warn_caller(
+                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                "and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+
+    def _start_epochs(self, network, train, random_state, incremental):
+        """The trainer of this call and the generator of its epochs."""
         n_samples = train.X.shape[0]
         batch_size = self._batch_size(n_samples)
         optimizer = self._stochastic_optimizer(
@@ -374,45 +418,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             random_state=random_state,
             dropout_rng=dropout_rng,
         )
-        if not incremental:
-            self._reset_history(new_model=False, validated=validation is not None)
-        plateau = self._plateau(validation)
-        best = np.empty_like(network.vector) if validation is not None else None
-        n_epochs = 1 if incremental else self.max_iter
-        callbacks = (
-            EpochCallbacks(self, train.X, train.y, train.sample_weight, n_epochs)
-            if hasattr(self, "_init_callback_context")
-            else NoCallbacks()
-        )
-        stopped = incremental
-        try:
-            start = time.perf_counter()
-            for _ in range(n_epochs):
-                callbacks.epoch_begins()
-                mark = _history_mark(self)
-                try:
-                    loss = next(epochs)
-                    if self._record_epoch(loss, n_samples, validation, plateau, start):
-                        np.copyto(best, network.vector)
-                    stopped = self._epoch_ends(plateau, callbacks, incremental)
-                except BaseException as exc:
-                    trainer.rollback()
-                    _rewind_history(self, mark)
-                    self._training_failed(exc, trainer.objective, train, "epoch")
-                    stopped = True
-                start = time.perf_counter()
-                if stopped:
-                    break
-        finally:
-            if validation is not None and self.validation_scores_:
-                np.copyto(network.vector, best)
-        callbacks.fit_ends()
-        if not stopped:
-            warn_caller(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
-                "and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+        return trainer, epochs
 
     def _stochastic_optimizer(self, params, *, total_steps, incremental):
         """The optimizer: new for each fit; for partial_fit, the fitted one with
