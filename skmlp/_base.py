@@ -406,7 +406,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             total_steps=self.max_iter * math.ceil(n_samples / batch_size),
             incremental=incremental,
         )
-        trainer = self._epoch_trainer(network, optimizer, batch_size)
+        trainer = self._epoch_trainer(
+            network, optimizer, batch_size, incremental=incremental
+        )
         dropout_rng = None
         if self.dropout:
             dropout_rng = np.random.default_rng(random_state.randint(2**31 - 1))
@@ -446,11 +448,13 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         self._optimizer = optimizer
         return optimizer
 
-    def _epoch_trainer(self, network, optimizer, batch_size):
-        """The trainer, kept between calls while it fits the network and settings.
+    def _epoch_trainer(self, network, optimizer, batch_size, *, incremental):
+        """The trainer; partial_fit keeps it for the next call while it fits the
+        network and settings.
 
-        Its buffers (gradients, batches, the checkpoint) are what a stream of
-        partial_fit calls would otherwise allocate on every call.
+        Its buffers (gradients, batches, the checkpoint: about five times the
+        weights with Adam) are what a stream of partial_fit calls would
+        otherwise allocate on every call; after fit they are let go.
         """
         settings = dict(
             activation=self.activation,
@@ -465,7 +469,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             trainer = EpochTrainer(
                 network.vector, network.coefs, network.intercepts, optimizer, **settings
             )
-        self._trainer = trainer
+        self._trainer = trainer if incremental else None
         return trainer
 
     def _plateau(self, validation):

@@ -689,3 +689,13 @@ def test_each_changed_parameter_acts_on_the_next_partial_fit(iris, change):
     changed.partial_fit(X, y)
     same.partial_fit(X, y)
     assert not np.allclose(changed.coefs_[0], same.coefs_[0], rtol=1e-6, atol=0)
+
+
+def test_partial_fit_keeps_its_training_buffers_and_fit_lets_them_go(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).partial_fit(X, y, classes=[0, 1, 2])
+    trainer = clf._trainer
+    assert clf.partial_fit(X, y)._trainer is trainer
+    assert clf.set_params(alpha=0.5).partial_fit(X, y)._trainer is not trainer
+    assert clf.fit(X, y)._trainer is None
+    assert "_trainer" not in pickle.loads(pickle.dumps(clf.partial_fit(X, y))).__dict__
