@@ -27,9 +27,12 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     - with ``early_stopping=True``, data too small to split trains without a
       validation set (with a warning), and ``partial_fit`` trains on the given
       batch (early stopping applies to ``fit``);
-    - training that diverges stops at once with a ``ValueError`` and keeps the
-      weights of the last finite epoch;
-    - a ``partial_fit`` call that fails validation leaves the model unchanged.
+    - training that diverges stops at once with a ``ValueError`` that names the
+      cause, and keeps the weights of the last finite epoch;
+    - a call that fails before training changes nothing, and a failed
+      ``partial_fit`` or warm-started ``fit`` is undone entirely;
+    - hyper-parameters changed between ``partial_fit`` calls act on the next
+      call.
 
     It also has what scikit-learn's users have asked for: ``dropout``, a
     ``'cosine'`` learning-rate schedule for both solvers, a ``'squared_error'``
