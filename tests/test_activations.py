@@ -160,8 +160,12 @@ def test_log_activation_equals_log_of_activation(name, reference, rng):
     [
         (
             log_softmax,
-            [[1e4, 0.0, -1e4], [1e4, 1e4, -1e4]],
-            [[0.0, -1e4, -2e4], [-np.log(2), -np.log(2), -2e4 - np.log(2)]],
+            [[1e4, 0.0, -1e4], [1e4, 1e4, -1e4], [-1e4, -1e4, -1e4]],
+            [
+                [0.0, -1e4, -2e4],
+                [-np.log(2), -np.log(2), -2e4 - np.log(2)],
+                [-np.log(3), -np.log(3), -np.log(3)],
+            ],
         ),
         (
             log_logistic,
@@ -176,3 +180,35 @@ def test_log_activation_stays_finite_for_huge_logits(
     result = log_function(np.array(logits))
     assert np.isfinite(result).all()
     assert_allclose(result, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "link, expected",
+    [(softmax, [1.0, 0.0]), (log_softmax, [0.0, -np.inf])],
+    ids=["softmax", "log_softmax"],
+)
+def test_softmax_of_logits_at_the_float_limits_is_silent(
+    link, expected, dtype, no_warnings
+):
+    """A spread of ``2 * max`` overflows to -inf, which is exact after ``exp``.
+
+    The overflow of the subtraction is expected and must not warn.
+    """
+    limit = np.finfo(dtype).max
+    result = link(np.array([[limit, -limit]], dtype=dtype))
+    assert result.dtype == dtype
+    assert_array_equal(result, [expected])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["softmax", "logistic"])
+def test_log_activation_works_in_place(name, dtype, rng):
+    """The log-links overwrite their input with the result and return it."""
+    Z = rng.uniform(-10, 10, (6, 4)).astype(dtype)
+    expected = apply(LOG_ACTIVATIONS[name], Z)
+    result = LOG_ACTIVATIONS[name](Z)
+    assert result is Z
+    assert result.dtype == dtype
+    assert_array_equal(Z, expected)
+    assert (Z <= 0).all()

@@ -1,18 +1,27 @@
-"""Tests of the forward and backward passes and of the weight initialization.
+"""Tests of the forward and backward passes, the workspace and parameter packing.
 
 The backward pass is checked entry by entry against a central finite
 difference of the batch's data term, ``sum_i w_i L_i / sum_i w_i``, built as
 ``_training`` builds it (``test_training`` checks the L2 penalty on top).
+Then the buffers: what ``forward`` and ``backward`` leave in the ones they are
+given, the layout and dtype of the ``Workspace``, and ``pack``, which copies
+arrays into one vector unless they already are views of one it made.
 """
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 
-from skmlp._initializers import glorot_uniform
 from skmlp._losses import LOSS_FUNCTIONS
-from skmlp._network import Workspace, backward, forward
+from skmlp._network import (
+    FlatParameters,
+    NonFiniteInputError,
+    Workspace,
+    backward,
+    forward,
+    pack,
+)
 
 N_SAMPLES = 8
 # ``layer_units`` without the outputs: 5 features, then hidden layers of 4 and 3.
@@ -183,35 +192,266 @@ def test_float32_network_stays_float32(activation, rng):
     assert_all_close(grads32, gradients(params, X, *problem), rtol=1e-4, atol=1e-6)
 
 
-def sklearn_glorot(layer_units, activation):
-    """scikit-learn's ``MLPClassifier`` initialization, re-implemented."""
-    rng = np.random.RandomState(0)
-    factor = 2.0 if activation == "logistic" else 6.0
-    coefs, intercepts = [], []
-    for fan_in, fan_out in zip(layer_units[:-1], layer_units[1:]):
-        bound = np.sqrt(factor / (fan_in + fan_out))
-        coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)))
-        intercepts.append(rng.uniform(-bound, bound, fan_out))
-    return coefs, intercepts
+def test_backward_leaves_the_hidden_deltas_in_the_given_buffers(rng):
+    """``deltas[k - 1]`` ends holding ``delta_k = (delta_{k+1} W_k^T) phi'(z_k)``."""
+    X = rng.standard_normal((N_SAMPLES, UNITS[0]))
+    coefs, intercepts = split(make_params(2, rng))
+    workspace = Workspace(UNITS + [2], N_SAMPLES, np.float64)
+    activations, deltas, _, _ = workspace.rows(N_SAMPLES)
+    layers = forward(X, coefs, intercepts, "tanh", activations)
+    layers[-1][...] = rng.standard_normal(layers[-1].shape)
+    delta_2 = (layers[-1] @ coefs[2].T) * (1 - layers[2] ** 2)
+    delta_1 = (delta_2 @ coefs[1].T) * (1 - layers[1] ** 2)
+
+    backward(
+        layers,
+        coefs,
+        "tanh",
+        workspace.coef_grads,
+        workspace.intercept_grads,
+        deltas,
+    )
+    assert_allclose(workspace.deltas[0], delta_1, rtol=1e-13)
+    assert_allclose(workspace.deltas[1], delta_2, rtol=1e-13)
+
+
+def test_forward_under_dropout_fills_the_dropped_buffers(rng):
+    """The next layer sees ``d_k = a_k * mask_k``, kept in ``dropped[k]``.
+
+    The activation buffers keep ``a_k`` itself, which the derivatives need.
+    """
+    X = rng.standard_normal((N_SAMPLES, UNITS[0]))
+    coefs, intercepts = split(make_params(2, rng))
+    masks = make_masks(rng)
+    workspace = Workspace(UNITS + [2], N_SAMPLES, np.float64, dropout=True)
+    activations, _, _, dropped = workspace.rows(N_SAMPLES)
+    a_1 = np.tanh(X @ coefs[0] + intercepts[0])
+    a_2 = np.tanh((a_1 * masks[0]) @ coefs[1] + intercepts[1])
+    logits = (a_2 * masks[1]) @ coefs[2] + intercepts[2]
+
+    layers = forward(
+        X, coefs, intercepts, "tanh", activations, masks=masks, dropped=dropped
+    )
+    assert all(a is b for a, b in zip(layers[1:-1], dropped))
+    assert layers[-1] is activations[-1]
+    assert_allclose(activations[0], a_1, rtol=1e-14)
+    assert_allclose(activations[1], a_2, rtol=1e-14)
+    assert_allclose(dropped[0], a_1 * masks[0], rtol=1e-14)
+    assert_allclose(dropped[1], a_2 * masks[1], rtol=1e-14)
+    assert_allclose(layers[-1], logits, rtol=1e-13)
+
+
+def two_layers(first_weight, second_weight):
+    """A 1-1-1 identity network's ``(coefs, intercepts)``."""
+    coefs = [np.array([[first_weight]]), np.array([[second_weight]])]
+    return coefs, [np.zeros(1), np.zeros(1)]
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_check_finite_rejects_non_finite_inputs(bad):
+    X = np.array([[1.0], [bad]])
+    with pytest.raises(NonFiniteInputError):
+        forward(X, *two_layers(1.0, 1.0), "identity", check_finite=True)
+
+
+def test_check_finite_rejects_a_first_layer_that_overflows():
+    """Finite inputs whose first-layer outputs overflow are rejected as well."""
+    X = np.array([[1.0], [1e300]])
+    with np.errstate(over="ignore"), pytest.raises(NonFiniteInputError):
+        forward(X, *two_layers(1e300, 1.0), "identity", check_finite=True)
+
+
+def test_forward_does_not_check_finiteness_by_default():
+    """Without ``check_finite``, a NaN input simply propagates to the logits."""
+    X = np.array([[1.0], [np.nan]])
+    logits = forward(X, *two_layers(1.0, 1.0), "identity")[-1]
+    assert_array_equal(logits, [[1.0], [np.nan]])
+
+
+def test_check_finite_accepts_finite_outputs_whose_sum_overflows():
+    """The sum is only a shortcut: finite outputs near the float limit pass."""
+    X = np.array([[1e308], [1e308]])
+    with np.errstate(over="ignore"):
+        logits = forward(X, *two_layers(1.0, 1.0), "identity", check_finite=True)
+    assert_array_equal(logits[-1], X)
+
+
+def test_check_finite_looks_at_the_first_layer_only():
+    """Overflow past the first layer is the training's to detect, not an input."""
+    X = np.array([[1.0], [2.0]])
+    with np.errstate(over="ignore"):
+        layers = forward(X, *two_layers(1e300, 1e300), "identity", check_finite=True)
+    assert_array_equal(layers[1], [[1e300], [2e300]])
+    assert_array_equal(layers[-1], [[np.inf], [np.inf]])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_glorot_uniform(activation, dtype):
-    layer_units = [5, 4, 3, 2]
-    coefs, intercepts = glorot_uniform(
-        layer_units, activation, np.random.RandomState(0), dtype
-    )
-    factor = 2.0 if activation == "logistic" else 6.0
-    fans = list(zip(layer_units[:-1], layer_units[1:]))
-    assert [W.shape for W in coefs] == fans
-    assert [b.shape for b in intercepts] == [(fan_out,) for _, fan_out in fans]
-    for (fan_in, fan_out), W, b in zip(fans, coefs, intercepts):
-        bound = dtype(np.sqrt(factor / (fan_in + fan_out)))
-        assert W.dtype == b.dtype == dtype
-        assert np.abs(W).max() <= bound
-        assert np.abs(b).max() <= bound
+def test_workspace_buffers_have_the_layer_shapes_and_dtype(dtype):
+    workspace = Workspace(UNITS + [2], N_SAMPLES, dtype)
+    fan_outs = UNITS[1:] + [2]
+    assert [a.shape for a in workspace.activations] == [
+        (N_SAMPLES, n) for n in fan_outs
+    ]
+    assert [d.shape for d in workspace.deltas] == [(N_SAMPLES, n) for n in UNITS[1:]]
+    assert workspace.masks is None
+    assert workspace.dropped is None
+    fans = list(zip(UNITS, fan_outs))
+    assert [g.shape for g in workspace.coef_grads] == fans
+    assert [g.shape for g in workspace.intercept_grads] == [(n,) for n in fan_outs]
+    buffers = workspace.activations + workspace.deltas + [workspace.grads]
+    assert {b.dtype for b in buffers} == {np.dtype(dtype)}
 
-    expected_coefs, expected_intercepts = sklearn_glorot(layer_units, activation)
-    expected = [p.astype(dtype) for p in expected_coefs + expected_intercepts]
-    assert_all_close(coefs + intercepts, expected, rtol=0)
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_workspace_with_dropout_holds_masks_for_the_hidden_layers(dtype):
+    workspace = Workspace(UNITS + [2], N_SAMPLES, dtype, dropout=True)
+    for buffers in (workspace.masks, workspace.dropped):
+        assert [b.shape for b in buffers] == [(N_SAMPLES, n) for n in UNITS[1:]]
+        assert {b.dtype for b in buffers} == {np.dtype(dtype)}
+    buffers = workspace.deltas + workspace.masks + workspace.dropped
+    for i, first in enumerate(buffers):
+        assert not any(np.shares_memory(first, other) for other in buffers[i + 1 :])
+
+
+def test_workspace_gradients_are_laid_out_like_packed_parameters():
+    """``grads`` is all the weight gradients then all the bias gradients."""
+    workspace = Workspace(UNITS + [2], N_SAMPLES, np.float64)
+    views = workspace.coef_grads + workspace.intercept_grads
+    vector, same = pack(views)
+    assert vector is workspace.grads
+    assert all(a is b for a, b in zip(same, views))
+
+
+@pytest.mark.parametrize("dropout", [False, True])
+def test_workspace_rows_are_the_first_rows_of_the_buffers(dropout):
+    workspace = Workspace(UNITS + [2], N_SAMPLES, np.float64, dropout=dropout)
+    rows = workspace.rows(3)
+    everything = (
+        workspace.activations,
+        workspace.deltas,
+        workspace.masks,
+        workspace.dropped,
+    )
+    assert len(rows) == 4
+    for views, buffers in zip(rows, everything):
+        if buffers is None:
+            assert views is None
+            continue
+        assert len(views) == len(buffers)
+        for view, buffer in zip(views, buffers):
+            assert view.shape == (3, buffer.shape[1])
+            assert view.__array_interface__ == buffer[:3].__array_interface__
+
+
+def layer_arrays(rng, dtype=np.float64):
+    """Weights then biases of a 5-4-3 network, as separate arrays."""
+    coefs = [rng.standard_normal((5, 4)), rng.standard_normal((4, 3))]
+    intercepts = [rng.standard_normal(4), rng.standard_normal(3)]
+    return [a.astype(dtype) for a in coefs + intercepts]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pack_copies_arrays_into_one_vector_in_order(dtype, rng):
+    arrays = layer_arrays(rng, dtype)
+    flat, views = pack(arrays)
+    assert flat.dtype == dtype
+    assert flat.shape == (sum(a.size for a in arrays),)
+    assert_array_equal(flat, np.concatenate([a.ravel() for a in arrays]))
+    assert not any(np.shares_memory(flat, a) for a in arrays)
+    for view, array in zip(views, arrays):
+        assert view.shape == array.shape
+        assert view.dtype == dtype
+        assert np.shares_memory(view, flat)
+        assert_array_equal(view, array)
+    views[0][0, 0] = 42.0
+    assert flat[0] == 42.0, "the views write through to the vector"
+
+
+def test_pack_returns_its_own_views_without_a_copy(rng):
+    flat, views = pack(layer_arrays(rng))
+    again, same = pack(views)
+    assert again is flat
+    assert len(same) == len(views)
+    assert all(a is b for a, b in zip(same, views))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pack_of_a_single_array(dtype, rng):
+    """One array packs, and repacks without a copy, like a list of several."""
+    array = rng.standard_normal((3, 2)).astype(dtype)
+    flat, views = pack([array])
+    assert flat.dtype == dtype
+    assert_array_equal(flat, array.ravel())
+    assert not np.shares_memory(flat, array)
+    again, same = pack(views)
+    assert again is flat
+    assert same[0] is views[0]
+
+
+def test_pack_of_its_own_views_with_copy_makes_a_new_vector(rng):
+    flat, views = pack(layer_arrays(rng))
+    copied, copies = pack(views, copy=True)
+    assert not np.shares_memory(copied, flat)
+    assert_array_equal(copied, flat)
+    assert not any(np.shares_memory(c, flat) for c in copies)
+
+
+# Views of a packed vector, arranged in ways ``pack`` did not make them.
+ARRANGEMENTS = {
+    "reordered": lambda flat, views: views[::-1],
+    "subset": lambda flat, views: views[:2],
+    "one replaced by a copy": lambda flat, views: (
+        [views[0], views[1].copy()] + views[2:]
+    ),
+    "interleaved": lambda flat, views: [flat[0::2], flat[1::2]],
+}
+
+
+@pytest.mark.parametrize("arrange", list(ARRANGEMENTS))
+def test_pack_copies_views_it_did_not_make(arrange, rng):
+    """Only consecutive views covering the whole vector, in order, are kept."""
+    flat, views = pack(layer_arrays(rng))
+    arrays = ARRANGEMENTS[arrange](flat, views)
+    expected = np.concatenate([a.ravel() for a in arrays])
+
+    packed, packed_views = pack(arrays)
+    assert packed is not flat
+    assert not np.shares_memory(packed, flat)
+    assert_array_equal(packed, expected)
+    assert all(np.shares_memory(v, packed) for v in packed_views)
+
+
+@pytest.mark.parametrize("base_shape", [(2, 6), (12, 1)])
+def test_pack_copies_rows_of_a_matrix(base_shape):
+    """Views of a base that is not a flat vector are copied."""
+    base = np.arange(12.0).reshape(base_shape).copy()
+    arrays = [base[:1], base[1:]]
+    packed, _ = pack(arrays)
+    assert not np.shares_memory(packed, base)
+    assert_array_equal(packed, np.arange(12.0))
+
+
+def test_flat_parameters_of_packs_coefs_then_intercepts(rng):
+    coefs, intercepts = split(layer_arrays(rng))
+    packed = FlatParameters.of(coefs, intercepts)
+    assert_array_equal(
+        packed.vector, np.concatenate([a.ravel() for a in coefs + intercepts])
+    )
+    assert len(packed.coefs) == len(coefs)
+    assert len(packed.intercepts) == len(intercepts)
+    for views, arrays in ((packed.coefs, coefs), (packed.intercepts, intercepts)):
+        for view, array in zip(views, arrays):
+            assert np.shares_memory(view, packed.vector)
+            assert not np.shares_memory(view, array)
+            assert_array_equal(view, array)
+
+
+@pytest.mark.parametrize("copy", [None, False, True], ids=["default", "False", "True"])
+def test_flat_parameters_of_its_own_views_copies_only_if_asked(copy, rng):
+    packed = FlatParameters.of(*split(layer_arrays(rng)))
+    options = {} if copy is None else {"copy": copy}
+    again = FlatParameters.of(packed.coefs, packed.intercepts, **options)
+    copy = bool(copy)
+    assert (again.vector is packed.vector) is not copy
+    assert np.shares_memory(again.vector, packed.vector) is not copy
+    assert_array_equal(again.vector, packed.vector)

@@ -2,7 +2,8 @@
 
 Single and double steps are checked against the update formulas of the
 docstrings worked out by hand; then the learning-rate schedules, the plateau
-protocol and the optimizer state (plain data, picklable, dtype-preserving).
+protocol, the optimizer state (plain data, picklable, dtype-preserving) and
+``configure``, which changes the hyper-parameters between steps.
 """
 
 import pickle
@@ -237,3 +238,214 @@ def test_adam_ignores_sgd_schedules(problem):
     step(adam, params, first)
     adam.epoch_ends(1000)
     assert adam.learning_rate == LR
+
+
+@pytest.mark.parametrize("make_optimizer", [SGD, Adam])
+def test_cosine_schedule_with_a_one_step_warm_up(make_optimizer, problem):
+    """With 10 steps, 5% rounds to 0 warm-up steps, and at least one is made."""
+    params, first, _ = problem
+    optimizer = make_optimizer(
+        params, learning_rate_init=LR, learning_rate="cosine", total_steps=10
+    )
+    rates = []
+    for _ in range(2):
+        step(optimizer, params, first)
+        rates.append(optimizer.learning_rate)
+    assert rates == pytest.approx([LR, LR * 0.5 * (1 + np.cos(np.pi / 10))])
+
+
+@pytest.mark.parametrize("make_optimizer", [SGD, Adam])
+def test_cosine_rate_stays_at_zero_past_the_total_steps(make_optimizer, problem):
+    """Training longer than planned must not climb back up the cosine."""
+    params, first, _ = problem
+    optimizer = make_optimizer(
+        params, learning_rate_init=LR, learning_rate="cosine", total_steps=20
+    )
+    rates = []
+    for _ in range(30):
+        step(optimizer, params, first)
+        rates.append(optimizer.learning_rate)
+    assert rates[19] > 0.0
+    assert rates[20:] == [0.0] * 10
+
+
+@pytest.mark.parametrize("schedule", ["constant", "invscaling", "adaptive"])
+def test_adam_keeps_any_other_schedule_constant(schedule, problem):
+    """scikit-learn's schedules apply to SGD only; Adam keeps its rate."""
+    params, first, _ = problem
+    adam = Adam(params, learning_rate_init=LR, learning_rate=schedule)
+    assert adam.schedule == "constant"
+    step(adam, params, first)
+    adam.epoch_ends(1000)
+    assert adam.on_plateau()
+    assert adam.learning_rate == LR
+
+
+def test_defaults_are_scikit_learns():
+    """The defaults of scikit-learn's ``SGDOptimizer`` and ``AdamOptimizer``."""
+    sgd = SGD([np.zeros(2)])
+    assert (sgd.learning_rate_init, sgd.learning_rate) == (0.1, 0.1)
+    assert (sgd.schedule, sgd.momentum, sgd.nesterov) == ("constant", 0.9, True)
+    assert (sgd.power_t, sgd.total_steps) == (0.5, None)
+    adam = Adam([np.zeros(2)])
+    assert (adam.learning_rate_init, adam.learning_rate) == (0.001, 0.001)
+    assert (adam.beta_1, adam.beta_2, adam.epsilon) == (0.9, 0.999, 1e-8)
+    assert (adam.schedule, adam.total_steps) == ("constant", None)
+
+
+SGD_SETTINGS = {
+    "learning_rate_init": LR,
+    "learning_rate": "constant",
+    "momentum": MU,
+    "nesterov": False,
+    "power_t": 0.5,
+    "total_steps": None,
+}
+ADAM_SETTINGS = {
+    "learning_rate_init": LR,
+    "beta_1": BETA_1,
+    "beta_2": BETA_2,
+    "epsilon": EPSILON,
+    "learning_rate": "constant",
+    "total_steps": None,
+}
+SETTINGS = {SGD: SGD_SETTINGS, Adam: ADAM_SETTINGS}
+
+
+NUMBERS = {
+    SGD: ["learning_rate_init", "learning_rate", "momentum", "power_t"],
+    Adam: ["learning_rate_init", "learning_rate", "beta_1", "beta_2", "epsilon"],
+}
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam])
+def test_configure_converts_numpy_scalars_to_python_numbers(cls):
+    """State stays plain Python data whatever scalars the caller passes."""
+    optimizer = cls([np.zeros(2)], **SETTINGS[cls])
+    settings = {
+        name: np.float32(value) if isinstance(value, float) else value
+        for name, value in SETTINGS[cls].items()
+    }
+    if cls is SGD:
+        settings["nesterov"] = np.bool_(True)
+    optimizer.configure(**dict(settings, total_steps=10))
+    expected = dict(SETTINGS[cls], learning_rate=LR)
+    for name in NUMBERS[cls]:
+        assert type(getattr(optimizer, name)) is float
+        assert getattr(optimizer, name) == pytest.approx(expected[name])
+    assert optimizer.total_steps == 10
+    if cls is SGD:
+        assert optimizer.nesterov is True
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam])
+def test_configure_keeps_the_state_and_step_count(cls, problem):
+    """Re-configuring between ``partial_fit`` calls must not reset the moments."""
+    params, first, _ = problem
+    optimizer = cls(params, **SETTINGS[cls])
+    step(optimizer, params, first)
+    before = dict(vars(optimizer))
+    arrays = [leaf for leaf in state(optimizer) if isinstance(leaf, np.ndarray)]
+    copies = [a.copy() for a in arrays]
+
+    optimizer.configure(**SETTINGS[cls])
+    assert_equal(vars(optimizer), before)
+    after = [leaf for leaf in state(optimizer) if isinstance(leaf, np.ndarray)]
+    assert all(a is b for a, b in zip(after, arrays))
+    assert_equal(after, copies)
+    assert optimizer.t == 1
+
+
+def test_configure_keeps_a_scheduled_rate_under_the_same_schedule():
+    """Re-applying the same settings does not undo the adaptive decay."""
+    sgd = SGD([np.zeros(2)], **dict(SGD_SETTINGS, learning_rate="adaptive"))
+    sgd.on_plateau()
+    sgd.configure(**dict(SGD_SETTINGS, learning_rate="adaptive", momentum=0.5))
+    assert sgd.learning_rate == pytest.approx(LR / 5)
+    assert sgd.momentum == 0.5
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"learning_rate_init": 0.3}, {"learning_rate": "constant"}],
+    ids=["learning_rate_init", "schedule"],
+)
+def test_configure_restarts_the_rate_on_a_new_initial_rate_or_schedule(change):
+    """A decayed rate belongs to the old settings: restart at the initial rate."""
+    settings = dict(SGD_SETTINGS, learning_rate="adaptive")
+    sgd = SGD([np.zeros(2)], **settings)
+    sgd.on_plateau()
+    sgd.configure(**dict(settings, **change))
+    expected = change.get("learning_rate_init", LR)
+    assert sgd.learning_rate == expected
+    assert sgd.learning_rate_init == expected
+    assert sgd.schedule == change.get("learning_rate", "adaptive")
+
+
+def test_configure_sgd_to_cosine_continues_the_step_count(problem):
+    """The step count is state: a schedule set later sees the steps made."""
+    params, first, _ = problem
+    sgd = SGD(params, **SGD_SETTINGS)
+    params = step(sgd, params, first)
+    sgd.configure(**dict(SGD_SETTINGS, learning_rate="cosine", total_steps=100))
+    assert (sgd.schedule, sgd.total_steps) == ("cosine", 100)
+    step(sgd, params, first)
+    # The step count goes on: t = 2 of the 5 warm-up steps.
+    assert sgd.learning_rate == pytest.approx(LR * 2 / 5)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_steps_with_the_configured_settings_and_the_kept_velocity(
+    nesterov, problem
+):
+    """``v1 = -eta g1``; then ``v2 = mu' v1 - eta' g2`` with the new settings."""
+    params, first, second = problem
+    sgd = SGD(params, **SGD_SETTINGS)
+    once = step(sgd, params, first)
+    new_rate, new_momentum = 0.05, 0.5
+    sgd.configure(
+        **dict(
+            SGD_SETTINGS,
+            learning_rate_init=new_rate,
+            momentum=new_momentum,
+            nesterov=nesterov,
+        )
+    )
+    twice = step(sgd, once, second)
+    expected = []
+    for w1, g1, g2 in zip(once, first, second):
+        v2 = new_momentum * (-LR * g1) - new_rate * g2
+        expected.append(w1 + new_momentum * v2 - new_rate * g2 if nesterov else w1 + v2)
+    assert_all_close(twice, expected, rtol=1e-13)
+
+
+def test_adam_steps_with_the_configured_rate_and_epsilon(problem):
+    """The second step of ``adam_by_hand`` with a new ``eta`` and ``epsilon``."""
+    params, first, second = problem
+    adam = make_adam(params)
+    once = step(adam, params, first)
+    new_rate, new_epsilon = 0.05, 1e-2
+    adam.configure(
+        **dict(ADAM_SETTINGS, learning_rate_init=new_rate, epsilon=new_epsilon)
+    )
+    assert adam.learning_rate == new_rate
+    twice = step(adam, once, second)
+    expected = []
+    for w1, g1, g2 in zip(once, first, second):
+        m2 = BETA_1 * (1 - BETA_1) * g1 + (1 - BETA_1) * g2
+        v2 = BETA_2 * (1 - BETA_2) * g1**2 + (1 - BETA_2) * g2**2
+        rate2 = new_rate * np.sqrt(1 - BETA_2**2) / (1 - BETA_1**2)
+        expected.append(w1 - rate2 * m2 / (np.sqrt(v2) + new_epsilon))
+    assert_all_close(twice, expected, rtol=1e-13)
+
+
+def test_configure_adam_keeps_a_cosine_rate_and_restarts_a_new_schedule(problem):
+    """Adam maps other schedules to constant, which is a change from cosine."""
+    params, first, _ = problem
+    cosine = dict(ADAM_SETTINGS, learning_rate="cosine", total_steps=100)
+    adam = Adam(params, **cosine)
+    step(adam, params, first)
+    adam.configure(**cosine)
+    assert adam.learning_rate == pytest.approx(LR / 5)
+    adam.configure(**dict(cosine, learning_rate="invscaling"))
+    assert (adam.schedule, adam.learning_rate) == ("constant", LR)
