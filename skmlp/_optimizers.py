@@ -231,6 +231,10 @@ class Adam:
         total_steps=None,
     ):
         self.learning_rate_init = self.learning_rate = self.schedule = None
+        self.beta_1 = self.beta_2 = None
+        self.t = 0
+        self.ms = [np.zeros_like(param) for param in params]
+        self.vs = [np.zeros_like(param) for param in params]
         self.configure(
             learning_rate_init=learning_rate_init,
             beta_1=beta_1,
@@ -239,9 +243,6 @@ class Adam:
             learning_rate=learning_rate,
             total_steps=total_steps,
         )
-        self.t = 0
-        self.ms = [np.zeros_like(param) for param in params]
-        self.vs = [np.zeros_like(param) for param in params]
 
     def configure(
         self, *, learning_rate_init, beta_1, beta_2, epsilon, learning_rate, total_steps
@@ -249,10 +250,17 @@ class Adam:
         """Set the hyper-parameters, keeping the moments and the step count.
 
         A new ``learning_rate_init`` or schedule restarts the rate at
-        ``learning_rate_init``; the others act from the next step on.
+        ``learning_rate_init``; ``epsilon`` acts from the next step on. A new
+        ``beta_1`` or ``beta_2`` restarts the moments and the step count: the
+        moments and their bias correction are averages under the old decay
+        rates, which no rescaling turns into averages under the new ones.
         """
         schedule = learning_rate if learning_rate == "cosine" else "constant"
         _set_rate(self, learning_rate_init, schedule, total_steps)
+        if (float(beta_1), float(beta_2)) != (self.beta_1, self.beta_2):
+            self.t = 0
+            for moment in self.ms + self.vs:
+                moment[...] = 0
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)

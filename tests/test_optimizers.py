@@ -449,3 +449,24 @@ def test_configure_adam_keeps_a_cosine_rate_and_restarts_a_new_schedule(problem)
     assert adam.learning_rate == pytest.approx(LR / 5)
     adam.configure(**dict(cosine, learning_rate="invscaling"))
     assert (adam.schedule, adam.learning_rate) == ("constant", LR)
+
+
+@pytest.mark.parametrize("betas", [(0.5, BETA_2), (BETA_1, 0.9)])
+def test_adam_configure_with_new_betas_restarts_the_moments(problem, betas):
+    """After new betas, the next step is the first step of a new Adam."""
+    params, first, second = problem
+    adam = make_adam(params)
+    params = step(adam, params, first)
+    adam.configure(
+        learning_rate_init=LR,
+        beta_1=betas[0],
+        beta_2=betas[1],
+        epsilon=EPSILON,
+        learning_rate="constant",
+        total_steps=None,
+    )
+    fresh = Adam(
+        params, learning_rate_init=LR, beta_1=betas[0], beta_2=betas[1], epsilon=EPSILON
+    )
+    assert adam.t == 0
+    assert_all_close(step(adam, params, second), step(fresh, params, second), rtol=0)
