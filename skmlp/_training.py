@@ -193,19 +193,19 @@ class Objective:
     def penalty_dominates(self, X, Y, sample_weight):
         """Whether the L2 penalty swamps the data term at the current parameters.
 
-        True when ``alpha / 2 ||W||^2`` is not finite or exceeds the data loss
-        ``sum_i w_i L_i`` on ``X`` by more than ``1 / eps``: the data then
-        cannot move the weights, and ``alpha``, not the step size, is what makes
-        training fail.
+        True when ``alpha / 2 ||W||^2`` is not finite, or exceeds by more
+        than ``1 / eps`` a data loss ``sum_i w_i L_i`` on ``X`` that is a
+        number: the data then cannot move the weights, and ``alpha``, not the
+        step size, is what makes training fail.
         """
         with np.errstate(over="ignore", invalid="ignore"):
             penalty = 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
             logits = forward(X, self.coefs, self.intercepts, self.activation)[-1]
             data = self.loss_function(logits, Y, sample_weight)
         eps = float(np.finfo(self.weights.dtype).eps)
-        return bool(self.alpha) and not (
-            math.isfinite(penalty) and penalty * eps <= data
-        )
+        # A data loss that is not a number (X at the float limit) says nothing
+        # against alpha: only an overflowing or overwhelming penalty does.
+        return bool(self.alpha) and (not math.isfinite(penalty) or penalty * eps > data)
 
     def outputs_are_bounded_on(self, X):
         """Whether every value of a forward pass on ``X`` is surely finite.

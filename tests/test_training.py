@@ -462,3 +462,11 @@ def test_penalty_dominates_when_alpha_swamps_the_data(alpha, scale, dominates):
     Y = np.eye(2)[[0, 1, 0]]
     objective = penalty_objective(alpha, scale)
     assert objective.penalty_dominates(X, Y, None) is dominates
+
+
+def test_penalty_does_not_dominate_a_data_loss_that_is_not_a_number():
+    X = np.full((3, 4), np.finfo(np.float64).max)  # logits inf - inf
+    X[:, 1] *= -1
+    Y = np.eye(2)[[0, 1, 0]]
+    assert not penalty_objective(1e-4, 1.0).penalty_dominates(X, Y, None)
+    assert penalty_objective(1e308, 1.0).penalty_dominates(X, Y, None)
