@@ -302,7 +302,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             self._training_failed(exc, objective, train, "iteration")
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)
 
-    def _objective(self, network, n_rows, dropout=0.0):
+    def _objective(self, network, n_rows):
         return Objective(
             network.vector,
             network.coefs,
@@ -312,7 +312,6 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             loss=self.loss,
             alpha=self.alpha,
             n_rows=n_rows,
-            dropout=dropout,
         )
 
     def _training_failed(self, exc, objective, train, step):

@@ -219,7 +219,7 @@ class Objective:
         dot products, instead of a forward pass.
         """
         limit = math.sqrt(float(np.finfo(self.weights.dtype).max))
-        with np.errstate(over="ignore", invalid="ignore"):
+        with np.errstate(over="ignore"):  # an overflow is past the limit anyway
             bound = _max_row_norm(X)
             for k, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
                 W, fan_out = W.reshape(-1), b.shape[0]

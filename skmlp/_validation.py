@@ -61,10 +61,10 @@ def validate_training_call(
     y,
     sample_weight,
     *,
-    classes=None,
-    validation_set=(None, None, None),
-    fitted_target=None,
-    incremental=False,
+    classes,
+    validation_set,
+    fitted_target,
+    incremental,
 ):
     """Check everything a call to ``fit`` or ``partial_fit`` gets.
 
@@ -99,9 +99,8 @@ def validate_training_call(
     dtype = (np.float64, np.float32) if new_model else estimator.coefs_[0].dtype
     X, y = _validate_X_y(estimator, X, y, dtype, reset=new_model)
     target = _check_target(y, classes, fitted_target, incremental)
-    class_weights = target.class_weights(
-        estimator.class_weight, y, _sample_weight(sample_weight, X)
-    )
+    sample_weight = _sample_weight(sample_weight, X)
+    class_weights = target.class_weights(estimator.class_weight, y, sample_weight)
     train = _samples(X, y, sample_weight, target, class_weights, "sample_weight")
     validation = _check_validation_set(
         estimator,
@@ -113,19 +112,19 @@ def validate_training_call(
     return TrainingInputs(train, validation, target, sizes)
 
 
-def _sample_weight(sample_weight, X, name="sample_weight"):
+def _sample_weight(sample_weight, X):
     """``sample_weight`` checked as float64 (so no cast overflows), or None."""
     if sample_weight is None:
         return None
-    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
-        return _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+    return _check_sample_weight(
+        sample_weight, X, dtype=np.float64, ensure_non_negative=True
+    )
 
 
 def _samples(X, y, sample_weight, target, class_weights, name):
+    """:class:`Samples` of checked float64 ``sample_weight`` (or None)."""
     weights = check_weights(
-        _sample_weight(sample_weight, X, name),
+        sample_weight,
         None if class_weights is None else target.per_sample(class_weights, y),
         X.dtype,
         name,
@@ -259,7 +258,12 @@ def _check_validation_set(
     X_val, y_val = _validate_X_y(estimator, X_val, y_val, dtype, reset=False)
     target.check(y_val, "y_val")
     return _samples(
-        X_val, y_val, sample_weight_val, target, class_weights, "sample_weight_val"
+        X_val,
+        y_val,
+        _sample_weight(sample_weight_val, X_val),
+        target,
+        class_weights,
+        "sample_weight_val",
     )
 
 
