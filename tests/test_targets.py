@@ -233,3 +233,82 @@ def test_a_sparse_label_indicator_y_fits_like_the_dense_one(multilabel, containe
     sparse = FromScratchMLPClassifier(**params).fit(X, container(Y))
     assert_array_equal(sparse.predict_proba(X), dense.predict_proba(X))
     assert_array_equal(sparse.classes_, dense.classes_)
+
+
+BINARY, MULTICLASS = Binary(np.arange(2)), Multiclass(np.arange(3))
+
+MESSAGES = [
+    (
+        lambda: BINARY.class_weights({0: -1.0}, np.array([0, 1]), None),
+        "class_weight values must be finite and non-negative; got {0: -1.0, 1: 1.0}.",
+    ),
+    (
+        lambda: BINARY.class_weights("balanced", np.array([0, 1]), np.array([1.0, 0])),
+        "class_weight='balanced' needs every class to have a positive total sample "
+        "weight; classes array([1]) have none.",
+    ),
+    (
+        lambda: BINARY.check(np.eye(2, dtype=int)),
+        "y is a multilabel-indicator target but the model's target is a binary one.",
+    ),
+    (
+        lambda: BINARY.check(np.array([0, 5])),
+        "y has labels array([5]) that are not in classes_ array([0, 1]); pass every "
+        "class in `classes` on the first call to partial_fit, or refit with "
+        "warm_start=False.",
+    ),
+    (
+        lambda: MULTICLASS.check(np.array([0, 7]), "y_val"),
+        "y_val has labels array([7]), which are not among the classes of y, "
+        "array([0, 1, 2]).",
+    ),
+    (
+        lambda: BINARY.class_weights([1.0, 2.0], np.array([0, 1]), None),
+        "class_weight must be None, 'balanced' or a dict {class: weight} for "
+        "single-label targets; a list is for multilabel.",
+    ),
+    (
+        lambda: MULTICLASS.class_weights("balanced", np.array([0, 1]), None),
+        "class_weight='balanced' needs every class in y, but y lacks array([2]). "
+        "With partial_fit, compute the weights once on all the data: "
+        "class_weight=dict(zip(classes, compute_class_weight('balanced', "
+        "classes=classes, y=y_all))).",
+    ),
+    (
+        lambda: Multilabel(2).check(np.array([0, 1]), "y_val"),
+        "y_val is a binary target but the model's target is a multilabel-indicator "
+        "one.",
+    ),
+    (
+        lambda: Multilabel(2).check(np.eye(3, dtype=int)),
+        "y has 3 labels but the model has 2; refit with warm_start=False to change "
+        "them.",
+    ),
+    (
+        lambda: Multilabel(2).class_weights({0: 1}, np.eye(2, dtype=int), None),
+        "For multilabel targets, class_weight must be 'balanced' or a list of 2 "
+        "dicts, one per label, like {0: 1, 1: 5}; got {0: 1}.",
+    ),
+    (
+        lambda: target_of(np.array([[0, 2], [1, 3]])),
+        "Multiclass-multioutput targets are not supported: pass one label per "
+        "sample in y, or a 0/1 label-indicator matrix for multilabel targets.",
+    ),
+    (
+        lambda: target_of(np.array([[0, 2], [2, 0]])),
+        "A multilabel target must be a 0/1 indicator matrix; y has the values "
+        "array([0, 2]).",
+    ),
+    (
+        lambda: target_of(np.array([0.0, 1.0]), [0.0, np.nan]),
+        "classes must not contain NaN or infinity: [ 0. nan]",
+    ),
+]
+
+
+@pytest.mark.parametrize("call, message", MESSAGES, ids=range(len(MESSAGES)))
+def test_messages_say_what_is_wrong_and_what_to_do(call, message):
+    """The whole text: it is what a user reads."""
+    with pytest.raises(ValueError) as error:
+        call()
+    assert str(error.value) == message

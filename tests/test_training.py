@@ -21,8 +21,13 @@ from skmlp._training import (
     EpochTrainer,
     Objective,
     Plateau,
+    _draw_dropout_masks,
     batch_slices,
+    fit_lbfgs,
 )
+
+# Every overflow must be expected and silenced where it happens.
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 HIDDEN = {
     "relu": lambda z: np.maximum(z, 0),
@@ -118,8 +123,11 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("activation", ["relu", "tanh", "logistic", "identity"])
 @pytest.mark.parametrize("n_outputs", [1, 3])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_epochs_match_the_reference(rng, solver, activation, n_outputs, weighted):
-    n_samples, batch_size, alpha = 53, 16, 0.01
+@pytest.mark.parametrize("n_samples", [53, 30])  # four batches of 16, and two
+def test_epochs_match_the_reference(
+    rng, solver, activation, n_outputs, weighted, n_samples
+):
+    batch_size, alpha = 16, 0.01
     X = rng.standard_normal((n_samples, 6))
     labels = rng.randint(max(n_outputs, 2), size=n_samples)
     Y = np.eye(n_outputs)[labels] if n_outputs > 1 else labels[:, None].astype(float)
@@ -455,6 +463,7 @@ def penalty_objective(alpha, scale):
         (1e200, 0.1, True),  # 1e200 * 0.12 / 2 against a loss of about 2
         (1e308, 1.0, True),  # the penalty overflows
         (1e-4, 1e3, False),  # a penalty of 600 beside a loss of about 2
+        (1.0, 1e9, True),  # a penalty of 6e18, from the weights
     ],
 )
 def test_penalty_dominates_when_alpha_swamps_the_data(alpha, scale, dominates):
@@ -470,3 +479,187 @@ def test_penalty_does_not_dominate_a_data_loss_that_is_not_a_number():
     Y = np.eye(2)[[0, 1, 0]]
     assert not penalty_objective(1e-4, 1.0).penalty_dominates(X, Y, None)
     assert penalty_objective(1e308, 1.0).penalty_dominates(X, Y, None)
+
+
+def test_plateau_counts_from_a_best_value_given():
+    plateau = Plateau(tol=0.5, best=1.0)
+    assert not plateau.update(0.9)
+    assert plateau.count == 1
+    # Exactly tol better resets the count: only less than tol counts.
+    assert plateau.update(1.5)
+    assert plateau.count == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_masks_drop_with_the_rate_and_scale_the_rest(dtype):
+    masks = [np.empty((200, 50), dtype), np.empty((200, 20), dtype)]
+    _draw_dropout_masks(masks, 0.2, np.random.default_rng(0))
+    for mask in masks:
+        assert mask.dtype == dtype
+        assert set(np.unique(mask)) == {dtype(0), dtype(1 / 0.8)}
+        assert (mask == 0).mean() == pytest.approx(0.2, abs=0.03)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_objective_and_trainer_keep_the_dtype(network, dtype, rng):
+    params, views = network
+    params, views = pack([v.astype(dtype) for v in views])
+    trainer = make_trainer(params, views, SGD([params]))
+    assert trainer.objective.grads.dtype == dtype
+    assert {buffer.dtype for buffer in trainer._buffers} == {np.dtype(dtype)}
+
+
+def test_the_bound_fails_but_finite_outputs_train_on(rng):
+    """Weights whose norms bound nothing, on rows whose products cancel."""
+    coefs = [np.array([[1e60], [1e60], [0.0]]), np.array([[1.0, -1.0]])]
+    params, views = pack(coefs + [np.zeros(1), np.zeros(2)])
+    X = np.array([[1e100, -1e100, 0.0], [-1e100, 1e100, 1.0]])
+    trainer = make_trainer(params, views, SGD([params], learning_rate_init=0.0))
+    assert not trainer.objective.outputs_are_bounded_on(X)
+    epochs = trainer.epochs(
+        X, np.eye(2), None, shuffle=False, random_state=rng, dropout_rng=None
+    )
+    assert np.isfinite(next(epochs))
+
+
+@pytest.mark.parametrize(
+    "scale, lr, cause",
+    [
+        (1e308, 1.0, "the training loss became non-finite"),
+        (10.0, 1e308, "the network weights became non-finite"),
+        (1e100, 1e100, "the network's outputs overflow"),
+    ],
+)
+def test_divergence_names_what_stopped_being_finite(network, rng, scale, lr, cause):
+    params, views = network
+    X = np.minimum(np.abs(rng.standard_normal((10, 3))), 1.5) * scale
+    Y = np.eye(2)[rng.randint(2, size=10)]
+    trainer = make_trainer(
+        params, views, SGD([params], learning_rate_init=lr, momentum=0)
+    )
+    epochs = trainer.epochs(
+        X, Y, None, shuffle=False, random_state=rng, dropout_rng=None
+    )
+    with pytest.raises(DivergenceError, match=f"^{cause}$"):
+        next(epochs)
+
+
+def lbfgs(params, views, X, Y, sample_weight=None, **options):
+    objective = Objective(
+        params,
+        views[:2],
+        views[2:],
+        activation="relu",
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=options.pop("alpha", 1e-4),
+        n_rows=len(X),
+    )
+    losses = []
+    settings = dict(max_iter=100, max_fun=15000, tol=1e-4)
+    result = fit_lbfgs(
+        objective,
+        params,
+        X,
+        Y,
+        sample_weight,
+        **{**settings, **options},
+        on_iteration=losses.append,
+    )
+    return result, losses
+
+
+def test_lbfgs_loss_is_per_unit_of_sample_weight(network, rng):
+    """Weights of 2 everywhere: the same problem, the same iterations."""
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    start = params.copy()
+    _, unweighted = lbfgs(params, views, X, Y, max_iter=5, alpha=0.0)
+    params[...] = start
+    _, weighted = lbfgs(params, views, X, Y, np.full(30, 2.0), max_iter=5, alpha=0.0)
+    assert_allclose(weighted, unweighted, rtol=1e-10)
+
+
+def test_lbfgs_weights_are_repeated_samples(network, rng):
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    start = params.copy()
+    weights = np.r_[np.full(10, 2.0), np.ones(20)]
+    result, _ = lbfgs(params, views, X, Y, weights, max_iter=5)
+    params[...] = start
+    repeated, _ = lbfgs(
+        params, views, np.vstack([X[:10], X]), np.vstack([Y[:10], Y]), max_iter=5
+    )
+    assert result.fun == pytest.approx(repeated.fun, rel=1e-10)
+
+
+def test_lbfgs_respects_max_fun_and_tol(network, rng):
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    start = params.copy()
+    result, _ = lbfgs(params, views, X, Y, max_fun=3)
+    assert result.nfev <= 4
+    params[...] = start
+    result, losses = lbfgs(params, views, X, Y, tol=10.0)
+    assert result.nit == len(losses) == 0
+
+
+def test_lbfgs_divergence_keeps_the_last_finite_iterate(network, rng):
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    with pytest.raises(DivergenceError, match="^L-BFGS produced non-finite"):
+        lbfgs(params, views, X, Y, alpha=1e200)
+    assert np.isfinite(params).all()
+
+
+def test_bounds_of_float32_networks_use_float32s_limit():
+    """sqrt(max float32) is about 1.8e19: a row of norm 1e20 is past it."""
+    coefs = [np.array([[1.0]], np.float32), np.array([[1.0]], np.float32)]
+    intercepts = [np.zeros(1, np.float32), np.zeros(1, np.float32)]
+    assert bounded("relu", coefs, intercepts, np.array([[1e18]], np.float32))
+    assert not bounded("relu", coefs, intercepts, np.array([[1e20]], np.float32))
+
+
+def test_tanh_keeps_a_small_bound_and_logistic_does_not():
+    """Four hidden units of norm 2e-10 times an output layer of norm 1e154:
+    2e144 for tanh, but logistic's outputs are near 1/2 whatever their inputs,
+    so its bound is sqrt(4) * 1e154, past the limit of about 1.34e154."""
+    coefs = [np.full((1, 4), 1e-10), np.full((4, 1), 5e153)]
+    intercepts = [np.zeros(4), np.zeros(1)]
+    assert bounded("tanh", coefs, intercepts, np.ones((1, 1)))
+    assert not bounded("logistic", coefs, intercepts, np.ones((1, 1)))
+
+
+def test_sparse_bound_takes_the_largest_row_not_the_sum():
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(np.array([[1e154], [1e154]]))  # each row below the limit
+    assert bounded("relu", *ONE_UNIT, X)
+
+
+def test_penalty_dominates_compares_with_the_weighted_data_loss():
+    X = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, -1.0, 1.0]])
+    Y = np.eye(2)[[0, 1, 0]]
+    objective = penalty_objective(1e14, 1.0)  # a penalty of 6e14 beside about 2
+    assert not objective.penalty_dominates(X, Y, None)
+    assert objective.penalty_dominates(X, Y, np.full(3, 1e-3))
+
+
+def test_penalty_dominates_with_the_precision_of_the_weights():
+    """A penalty 6e8 times a data loss of about 2: beyond 1 / eps in float32
+    (8.4e6), not in float64."""
+    X = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, -1.0, 1.0]])
+    Y = np.eye(2)[[0, 1, 0]]
+    assert not penalty_objective(2e8, 1.0).penalty_dominates(X, Y, None)
+    params = np.ones(16, np.float32)
+    objective = Objective(
+        params,
+        split(params, [(4, 2), (2, 2)]),
+        split(params[12:], [(2,), (2,)]),
+        activation="identity",
+        out_activation="softmax",
+        loss="log_loss",
+        alpha=2e8,
+        n_rows=3,
+    )
+    assert objective.penalty_dominates(X.astype(np.float32), Y.astype(np.float32), None)

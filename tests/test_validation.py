@@ -298,3 +298,242 @@ def test_warn_caller_points_at_the_callers_file():
         warnings.simplefilter("always")
         warn_caller("hello", UserWarning)
     assert caught[0].filename == __file__
+
+
+# what the bundle holds
+
+
+def test_balanced_class_weights_count_the_sample_weights(iris):
+    X, y = iris
+    w = np.linspace(0.5, 2.0, 150)
+    totals = np.bincount(y, weights=w)
+    balanced = (w.sum() / (3 * totals))[y]
+    params = dict(SMALL, class_weight="balanced")
+    ours = FromScratchMLPClassifier(**params).fit(X, y, sample_weight=w)
+    by_hand = FromScratchMLPClassifier(**SMALL).fit(X, y, sample_weight=w * balanced)
+    assert_array_equal(ours.predict_proba(X), by_hand.predict_proba(X))
+
+
+def test_validation_samples_get_the_class_weights_of_y(iris):
+    X, y = iris
+    class_weight = {0: 5.0, 1: 1.0, 2: 1.0}
+    params = dict(SMALL, early_stopping=True, class_weight=class_weight)
+    ours = FromScratchMLPClassifier(**params).fit(X, y, X_val=X, y_val=y)
+    by_hand = FromScratchMLPClassifier(**dict(params, class_weight=None))
+    weights = np.where(y == 0, 5.0, 1.0)
+    by_hand.fit(
+        X, y, sample_weight=weights, X_val=X, y_val=y, sample_weight_val=weights
+    )
+    assert ours.validation_scores_ == by_hand.validation_scores_
+    assert ours.validation_loss_curve_ == by_hand.validation_loss_curve_
+
+
+def test_integer_X_trains_in_float64(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).fit((X * 10).astype(int), y)
+    assert all(W.dtype == np.float64 for W in clf.coefs_ + clf.intercepts_)
+
+
+@pytest.mark.parametrize("method", ["partial_fit", "warm-start-fit"])
+def test_a_float32_model_keeps_float32_on_float64_data(iris, method):
+    X, y = iris
+    clf = FromScratchMLPClassifier(warm_start=True, **SMALL)
+    clf.partial_fit(X.astype(np.float32), y, classes=[0, 1, 2])
+    if method == "partial_fit":
+        clf.partial_fit(X, y)
+    else:
+        clf.fit(X, y)
+    assert all(W.dtype == np.float32 for W in clf.coefs_ + clf.intercepts_)
+    assert clf._trainer is None or clf._trainer.params.dtype == np.float32
+
+
+def test_a_column_of_labels_is_a_vector_with_a_warning(iris):
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = iris
+    with pytest.warns(DataConversionWarning, match="column-vector y"):
+        column = FromScratchMLPClassifier(**SMALL).fit(X, y[:, None])
+    vector = FromScratchMLPClassifier(**SMALL).fit(X, y)
+    assert_array_equal(column.predict_proba(X), vector.predict_proba(X))
+    assert column.n_outputs_ == 3
+
+
+def test_a_hidden_layer_of_one_unit_is_allowed(iris):
+    clf = FromScratchMLPClassifier(**dict(SMALL, hidden_layer_sizes=(1, 1))).fit(*iris)
+    assert [W.shape for W in clf.coefs_] == [(4, 1), (1, 1), (1, 3)]
+
+
+def test_a_warm_start_checks_every_hidden_layer(iris):
+    clf = FromScratchMLPClassifier(**dict(SMALL, hidden_layer_sizes=(5, 3)))
+    clf.fit(*iris).set_params(warm_start=True, hidden_layer_sizes=(5, 4))
+    assert_refused(clf, r"differs from the fitted network's \[5, 3\]", *iris)
+
+
+def test_a_class_of_two_samples_can_be_split():
+    data = samples(40)
+    data = data._replace(y=np.r_[2, 2, data.y[2:]])
+    train, val = split_for_early_stopping(data, 0.25, Multiclass(np.arange(3)), 0)
+    assert len(val.X) == 10
+    assert (train.y == 2).sum() + (val.y == 2).sum() == 2
+
+
+def test_a_split_leaving_one_training_sample_per_class_is_kept():
+    data = samples(20)
+    train, val = split_for_early_stopping(data, 0.9, Binary(np.arange(2)), 0)
+    assert len(train.X) == 2 and len(val.X) == 18
+
+
+def test_small_weights_in_both_parts_of_the_split_are_kept():
+    data = samples(40, weights=np.full(40, 0.01))
+    train, val = split_for_early_stopping(data, 0.25, Binary(np.arange(2)), 0)
+    assert val.sample_weight.sum() == pytest.approx(0.1)
+
+
+def fit_error(params, *args, **kwargs):
+    """Fitting iris-like data with ``params`` raises; return the call."""
+
+    def call(iris):
+        X, y = iris
+        arrays = {"X": X, "y": y, "X*0": np.full_like(X, 1e308), "y2": y[:, None]}
+        given = [arrays[name] for name in args]
+        given_kwargs = {key: arrays.get(value, value) for key, value in kwargs.items()}
+        FromScratchMLPClassifier(**{**SMALL, **params}).fit(*given, **given_kwargs)
+
+    return call
+
+
+VALIDATION_MESSAGES = [
+    (
+        fit_error(dict(solver="lbfgs", dropout=0.5), "X", "y"),
+        "dropout needs a stochastic solver: use solver='sgd' or 'adam', or "
+        "dropout=0 with solver='lbfgs'.",
+    ),
+    (
+        fit_error(dict(hidden_layer_sizes=(5, 0)), "X", "y"),
+        "The 'hidden_layer_sizes' parameter of FromScratchMLPClassifier must be a "
+        "positive int or a sequence of positive ints. Got (5, 0) instead.",
+    ),
+    (
+        fit_error({}, "X", "y", X_val="X"),
+        "X_val and y_val must be given together.",
+    ),
+    (
+        fit_error({}, "X", "y", X_val="X", y_val="y"),
+        "X_val and y_val are used for early stopping only: set early_stopping=True "
+        "with solver='sgd' or 'adam'.",
+    ),
+    (
+        fit_error(dict(early_stopping=True), "X", "y", X_val="X*0", y_val="y"),
+        "X_val is too large for this network: its activations overflow float64. "
+        "Scale the features, e.g. with sklearn.preprocessing.StandardScaler.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "call, message", VALIDATION_MESSAGES, ids=range(len(VALIDATION_MESSAGES))
+)
+def test_messages_say_what_is_wrong_and_what_to_do(iris, call, message):
+    """The whole text: it is what a user reads."""
+    with pytest.raises(ValueError) as error:
+        call(iris)
+    assert str(error.value) == message
+
+
+@pytest.mark.parametrize(
+    "sample_weight, class_weight, dtype, message",
+    [
+        (
+            [1e308, 1e308],
+            None,
+            np.float64,
+            "The w times the class weights overflow: rescale class_weight or w.",
+        ),
+        (
+            [0.0, 1.0],
+            [1.0, 0.0],
+            np.float64,
+            "The w times the class weights sum to zero: give some class present in "
+            "y a positive weight.",
+        ),
+        (
+            [1e39, 1e39],
+            None,
+            np.float32,
+            "w (times class_weight) has a mean positive value of 1e+39, too large "
+            "to train with in float32; rescale it, e.g. divide it by its mean.",
+        ),
+        (
+            [1e-30, 0.0],
+            None,
+            np.float32,
+            "w (times class_weight) has a mean positive value of 1e-30, too small "
+            "to train with in float32; rescale it, e.g. divide it by its mean.",
+        ),
+        (
+            [1.5, 0.5],
+            [1e-200, 1e-200],
+            np.float64,
+            "w (times class_weight) has a mean positive value of 1e-200, too small "
+            "to train with in float64; rescale it, e.g. divide it by its mean.",
+        ),
+    ],
+)
+def test_weight_messages(sample_weight, class_weight, dtype, message):
+    with pytest.raises(ValueError) as error:
+        check_weights(
+            np.array(sample_weight),
+            None if class_weight is None else np.array(class_weight),
+            dtype,
+            "w",
+        )
+    assert str(error.value) == message
+
+
+def test_messages_of_the_split(iris):
+    data = samples(40, weights=np.r_[np.zeros(39), 1.0])
+    with pytest.raises(ValueError) as error:
+        split_for_early_stopping(data, 0.25, Binary(np.arange(2)), 0)
+    part = "validation" if "validation part" in str(error.value) else "training"
+    assert str(error.value) == (
+        f"The {part} part of the early-stopping split has no sample weight: pass a "
+        "validation set (X_val, y_val), change random_state or "
+        "validation_fraction, or give more samples a positive weight."
+    )
+    with pytest.warns(UserWarning) as record:
+        split_for_early_stopping(samples(20), 0.1, Binary(np.arange(2)), 0)
+    assert str(record[0].message) == (
+        "early_stopping=True, but a validation_fraction of 0.1 of 20 samples is too "
+        "small to score on (at least 10 samples and two per class are needed); "
+        "training without early stopping. Use more data or a larger "
+        "validation_fraction."
+    )
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda clf, X, y: clf.partial_fit(X, y, classes=[0, 1]),
+            "The classes array([0, 1]) differ from the classes_ of the fitted model, "
+            "array([0, 1, 2]); refit with warm_start=False to change them.",
+        ),
+        (
+            lambda clf, X, y: clf.set_params(hidden_layer_sizes=(4,)).partial_fit(X, y),
+            "hidden_layer_sizes=(4,) differs from the fitted network's [5]; set "
+            "warm_start=False (or call fit) to train a new network.",
+        ),
+        (
+            lambda clf, X, y: FromScratchMLPClassifier().partial_fit(X, y),
+            "classes must be passed on the first call to partial_fit; e.g. "
+            "classes=np.unique(y_all).",
+        ),
+    ],
+    ids=["classes", "hidden_layer_sizes", "first-call"],
+)
+def test_messages_of_continued_training(iris, call, message):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError) as error:
+        call(clf, X, y)
+    assert str(error.value) == message
