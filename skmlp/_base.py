@@ -186,8 +186,12 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 incremental=incremental,
             )
             random_state = check_random_state(self.random_state)
-            network = self._network(inputs, random_state, continues, incremental)
-            train, validation = self._training_sets(inputs, random_state, incremental)
+            network = self._network(
+                inputs, random_state, continues=continues, incremental=incremental
+            )
+            train, validation = self._training_sets(
+                inputs, random_state, incremental=incremental
+            )
         except BaseException:
             undo.restore(self)
             raise
@@ -207,7 +211,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             raise
         return self
 
-    def _network(self, inputs, random_state, continues, incremental):
+    def _network(self, inputs, random_state, *, continues, incremental):
         """The parameters to train: new ones, or the fitted ones packed.
 
         A warm-started fit trains a copy, so that a failure leaves the fitted
@@ -234,7 +238,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 f"({exc}); use smaller hidden_layer_sizes."
             ) from exc
 
-    def _training_sets(self, inputs, random_state, incremental):
+    def _training_sets(self, inputs, random_state, *, incremental):
         """The training samples and the validation samples (or None)."""
         if not self.early_stopping or incremental or self.solver == "lbfgs":
             return inputs.train, None
@@ -274,7 +278,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
     def _fit_lbfgs(self, network, train):
         """Train with full-batch L-BFGS on our loss and gradient."""
         self._reset_history(new_model=True, validated=False)
-        objective = self._objective(network, n_rows=train.X.shape[0])
+        settings = self._objective_settings(n_rows=train.X.shape[0], dropout=0.0)
+        objective = Objective(*network, **settings)
 
         def record(loss):
             self.loss_curve_.append(loss)
@@ -302,16 +307,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             self._training_failed(exc, objective, train, "iteration")
         self.best_loss_ = min(self.loss_curve_, default=self.loss_)
 
-    def _objective(self, network, n_rows):
-        return Objective(
-            network.vector,
-            network.coefs,
-            network.intercepts,
+    def _objective_settings(self, *, n_rows, dropout):
+        """The settings of the batch objective of both solvers."""
+        return dict(
             activation=self.activation,
             out_activation=self.out_activation_,
             loss=self.loss,
             alpha=self.alpha,
             n_rows=n_rows,
+            dropout=dropout,
         )
 
     def _training_failed(self, exc, objective, train, step):
@@ -455,19 +459,10 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         weights with Adam) are what a stream of partial_fit calls would
         otherwise allocate on every call; after fit they are let go.
         """
-        settings = dict(
-            activation=self.activation,
-            out_activation=self.out_activation_,
-            loss=self.loss,
-            alpha=self.alpha,
-            batch_size=batch_size,
-            dropout=self.dropout,
-        )
+        settings = self._objective_settings(n_rows=batch_size, dropout=self.dropout)
         trainer = getattr(self, "_trainer", None)
-        if trainer is None or not trainer.fits(network.vector, optimizer, **settings):
-            trainer = EpochTrainer(
-                network.vector, network.coefs, network.intercepts, optimizer, **settings
-            )
+        if trainer is None or not trainer.serves(network.vector, optimizer, settings):
+            trainer = EpochTrainer(Objective(*network, **settings), optimizer)
         self._trainer = trainer if incremental else None
         return trainer
 

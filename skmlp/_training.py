@@ -142,11 +142,19 @@ class Objective:
         dropout=0.0,
         dropout_rng=None,
     ):
+        self.settings = dict(
+            activation=activation,
+            out_activation=out_activation,
+            loss=loss,
+            alpha=alpha,
+            n_rows=n_rows,
+            dropout=dropout,
+        )
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         self.workspace = Workspace(
             layer_units, n_rows, params.dtype, dropout=dropout > 0
         )
-        self.grads = self.workspace.grads
+        self.params, self.grads = params, self.workspace.grads
         self.coefs, self.intercepts = coefs, intercepts
         n_weights = sum(W.size for W in coefs)  # the W_k are packed first
         self.weights, self.weight_grads = params[:n_weights], self.grads[:n_weights]
@@ -290,74 +298,33 @@ class EpochTrainer:
 
     Parameters
     ----------
-    params : ndarray of shape (n_params,)
-        All the parameters in one vector, updated in place (see
-        :func:`~skmlp._network.pack`).
-    coefs, intercepts : list of ndarray
-        The weights and biases: views of ``params``.
+    objective : Objective
+        The batch objective over the parameters to train; its ``n_rows`` is
+        the batch size.
     optimizer : SGD or Adam
-        Updates ``params``; its state is rolled back with them.
-    activation, out_activation : str
-        Names of the hidden and output activations.
-    loss : {"log_loss", "squared_error"}
-        The loss, with ``out_activation`` a key of ``LOSS_FUNCTIONS``.
-    alpha : float
-        The L2 penalty.
-    batch_size : int
-        Number of samples per mini-batch.
-    dropout : float
-        Probability of dropping each hidden unit in each training batch
-        (inverted dropout: kept units are scaled by ``1 / (1 - dropout)``).
+        Updates the parameters; its state is rolled back with them.
     """
 
-    def __init__(
-        self,
-        params,
-        coefs,
-        intercepts,
-        optimizer,
-        *,
-        activation,
-        out_activation,
-        loss,
-        alpha,
-        batch_size,
-        dropout,
-    ):
-        self.settings = dict(
-            activation=activation,
-            out_activation=out_activation,
-            loss=loss,
-            alpha=alpha,
-            batch_size=batch_size,
-            dropout=dropout,
-        )
-        self.params, self.optimizer = params, optimizer
-        self.objective = Objective(
-            params,
-            coefs,
-            intercepts,
-            activation=activation,
-            out_activation=out_activation,
-            loss=loss,
-            alpha=alpha,
-            n_rows=batch_size,
-            dropout=dropout,
-        )
-        self.checkpoint = Checkpoint(params, optimizer)
-        n_features, n_outputs = coefs[0].shape[0], coefs[-1].shape[1]
+    def __init__(self, objective, optimizer):
+        self.objective, self.optimizer = objective, optimizer
+        self.params = objective.params
+        self.checkpoint = Checkpoint(self.params, optimizer)
+        batch_size = objective.settings["n_rows"]
+        n_features = objective.coefs[0].shape[0]
+        n_outputs = objective.coefs[-1].shape[1]
         self._buffers = Batch(
-            np.empty((batch_size, n_features), params.dtype),
-            np.empty((batch_size, n_outputs), params.dtype),
-            np.empty(batch_size, params.dtype),
+            np.empty((batch_size, n_features), self.params.dtype),
+            np.empty((batch_size, n_outputs), self.params.dtype),
+            np.empty(batch_size, self.params.dtype),
         )
 
-    def fits(self, params, optimizer, **settings):
-        """Whether this trainer serves ``params``, ``optimizer`` and ``settings``."""
+    def serves(self, params, optimizer, settings):
+        """Whether this trainer trains ``params`` with ``optimizer`` and an
+        objective of ``settings``."""
         return (
             params is self.params
             and optimizer is self.optimizer
-            and settings == self.settings
+            and settings == self.objective.settings
         )
 
     def epochs(self, X, Y, sample_weight, *, shuffle, random_state, dropout_rng):
@@ -389,7 +356,7 @@ class EpochTrainer:
         """
         self.objective.dropout_rng = dropout_rng
         sample_idx = np.arange(X.shape[0])
-        slices = batch_slices(X.shape[0], self.settings["batch_size"])
+        slices = batch_slices(X.shape[0], self.objective.settings["n_rows"])
         # A single batch holds every sample whatever the order: nothing to gather
         # (the shuffle still runs, so the random stream is the same).
         buffers = (

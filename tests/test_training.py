@@ -143,18 +143,17 @@ def test_epochs_match_the_reference(
     )
     params, views = pack(coefs + intercepts)
     coefs, intercepts = views[:3], views[3:]
-    trainer = EpochTrainer(
+    objective = Objective(
         params,
         coefs,
         intercepts,
-        make_optimizer([params]),
         activation=activation,
         out_activation="softmax" if n_outputs > 1 else "logistic",
         loss="log_loss",
         alpha=alpha,
-        batch_size=batch_size,
-        dropout=0.0,
+        n_rows=batch_size,
     )
+    trainer = EpochTrainer(objective, make_optimizer([params]))
     epochs = trainer.epochs(
         X, Y, w, shuffle=True, random_state=np.random.RandomState(2), dropout_rng=None
     )
@@ -231,18 +230,7 @@ def test_divergence_rolls_back_the_epoch(rng):
     params, views = pack(coefs + intercepts)
     before = params.copy()
     optimizer = SGD([params], learning_rate_init=1e3)
-    trainer = EpochTrainer(
-        params,
-        views[:2],
-        views[2:],
-        optimizer,
-        activation="relu",
-        out_activation="softmax",
-        loss="log_loss",
-        alpha=0.0,
-        batch_size=10,
-        dropout=0.0,
-    )
+    trainer = make_trainer(params, views, optimizer)
     epochs = trainer.epochs(
         X, Y, None, shuffle=False, random_state=rng, dropout_rng=None
     )
@@ -271,16 +259,20 @@ def test_plateau_counts_epochs_without_improvement():
     assert plateau.count == 1
 
 
-def make_trainer(params, views, optimizer, batch_size=10, **settings):
+SETTINGS = dict(
+    activation="relu",
+    out_activation="softmax",
+    loss="log_loss",
+    alpha=0.0,
+    n_rows=10,
+    dropout=0.0,
+)
+
+
+def make_trainer(params, views, optimizer, batch_size=10):
     """An EpochTrainer for a 3-4-2 ReLU network with a softmax output."""
-    settings = dict(
-        dict(activation="relu", out_activation="softmax", loss="log_loss"),
-        alpha=0.0,
-        batch_size=batch_size,
-        dropout=0.0,
-        **settings,
-    )
-    return EpochTrainer(params, views[:2], views[2:], optimizer, **settings)
+    settings = dict(SETTINGS, n_rows=batch_size)
+    return EpochTrainer(Objective(params, views[:2], views[2:], **settings), optimizer)
 
 
 @pytest.fixture
@@ -333,23 +325,15 @@ def test_interrupted_epoch_rolls_back_and_propagates(network, rng, monkeypatch):
     assert optimizer.t == 3  # the first epoch's three batches
 
 
-def test_trainer_fits_only_its_own_parameters_optimizer_and_settings(network):
+def test_trainer_serves_only_its_own_parameters_optimizer_and_settings(network):
     params, views = network
     optimizer = SGD([params])
     trainer = make_trainer(params, views, optimizer)
-    settings = dict(
-        activation="relu",
-        out_activation="softmax",
-        loss="log_loss",
-        alpha=0.0,
-        batch_size=10,
-        dropout=0.0,
-    )
-    assert trainer.fits(params, optimizer, **settings)
-    assert not trainer.fits(params.copy(), optimizer, **settings)
-    assert not trainer.fits(params, SGD([params]), **settings)
-    for name, other in [("alpha", 1.0), ("batch_size", 5), ("loss", "squared_error")]:
-        assert not trainer.fits(params, optimizer, **{**settings, name: other})
+    assert trainer.serves(params, optimizer, SETTINGS)
+    assert not trainer.serves(params.copy(), optimizer, SETTINGS)
+    assert not trainer.serves(params, SGD([params]), SETTINGS)
+    for name, other in [("alpha", 1.0), ("n_rows", 5), ("loss", "squared_error")]:
+        assert not trainer.serves(params, optimizer, {**SETTINGS, name: other})
 
 
 def test_epoch_loss_is_the_size_weighted_mean_of_the_batch_objectives(network, rng):
