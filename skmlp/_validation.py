@@ -90,7 +90,7 @@ def validate_training_call(
     TrainingInputs
     """
     new_model = fitted_target is None
-    sizes = check_hidden_layer_sizes(estimator, new_model)
+    sizes = check_hidden_layer_sizes(estimator, new_model=new_model)
     if estimator.dropout and estimator.solver == "lbfgs":
         raise ValueError(
             "dropout needs a stochastic solver: use solver='sgd' or 'adam', "
@@ -216,7 +216,7 @@ def _check_target(y, classes, fitted_target, incremental):
     return fitted_target
 
 
-def check_hidden_layer_sizes(estimator, new_model):
+def check_hidden_layer_sizes(estimator, *, new_model):
     """``hidden_layer_sizes`` as a list of ints, the fitted ones when continuing."""
     sizes = np.atleast_1d(np.asarray(estimator.hidden_layer_sizes, dtype=object))
     if sizes.ndim != 1 or not all(
