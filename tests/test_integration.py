@@ -306,3 +306,23 @@ def test_dataframe_feature_names(raw_iris):
     np.testing.assert_array_equal(clf.feature_names_in_, ["sl", "sw", "pl", "pw"])
     with pytest.raises(ValueError, match="feature names"):
         clf.predict(frame[["sw", "sl", "pl", "pw"]])
+
+
+def test_a_validation_set_is_transformed_by_the_pipeline(raw_iris):
+    """transform_input=["X_val"]: the final step scores on X_val transformed by
+    the steps before it, as if fitted on transformed data directly."""
+    X, y = raw_iris
+    X_val, y_val = X[::3], y[::3]
+    params = dict(FAST_PARAMS, early_stopping=True)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = FromScratchMLPClassifier(**params).set_fit_request(X_val=True, y_val=True)
+        pipe = Pipeline(
+            [("scale", StandardScaler()), ("mlp", clf)], transform_input=["X_val"]
+        )
+        pipe.fit(X, y, X_val=X_val, y_val=y_val)
+    scaler = StandardScaler().fit(X)
+    direct = FromScratchMLPClassifier(**params).fit(
+        scaler.transform(X), y, X_val=scaler.transform(X_val), y_val=y_val
+    )
+    assert pipe[-1].validation_scores_ == direct.validation_scores_
+    assert pipe[-1].validation_loss_curve_ == direct.validation_loss_curve_
