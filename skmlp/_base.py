@@ -12,11 +12,13 @@ kinds of ``_targets`` and ``_validation_score``.
 
 import math
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.optimize import _check_optimize_result
@@ -147,6 +149,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         "loss": [StrOptions({"log_loss", "squared_error"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "class_weight": [StrOptions({"balanced"}), dict, list, None],
+        "scoring": [StrOptions({"loss"}), str, callable, None],
     }
 
     def _check_stochastic_solver(self):
@@ -507,16 +510,43 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         return validation is not None and improved
 
     def _score_validation(self, validation):
-        """The accuracy and the mean loss (without the L2 penalty) on ``validation``."""
+        """The score early stopping maximizes and the mean loss (without the L2
+        penalty) on ``validation``.
+
+        The score is ``scoring``'s: by default ``_validation_score`` of the
+        predictions; ``"loss"``, the negated mean loss; else a scorer's.
+        """
         Z = checked_logits(
             validation.X, self.coefs_, self.intercepts_, self.activation, "X_val"
         )
-        score = self._validation_score(
-            validation.y, self._target.decode(Z), validation.sample_weight
-        )
         weights = validation.sample_weight
+        if self.scoring is None:
+            score = self._validation_score(
+                validation.y, self._target.decode(Z), weights
+            )
         loss = LOSS_FUNCTIONS[self.loss, self.out_activation_](Z, validation.Y, weights)
-        return score, loss / (Z.shape[0] if weights is None else weights.sum())
+        loss /= Z.shape[0] if weights is None else weights.sum()
+        if self.scoring == "loss":
+            score = -loss
+        elif self.scoring is not None:
+            score = self._scorer_score(validation)
+        return score, loss
+
+    def _scorer_score(self, validation):
+        """``scoring``'s scorer on the validation samples, with their weights."""
+        scorer = check_scoring(self, self.scoring)
+        weights = (
+            {}
+            if validation.sample_weight is None
+            else {"sample_weight": validation.sample_weight}
+        )
+        with warnings.catch_warnings():
+            # X_val was validated with the training data, feature names
+            # included; the scorer sees the array it became.
+            warnings.filterwarnings(
+                "ignore", "X does not have valid feature names", UserWarning
+            )
+            return float(scorer(self, validation.X, validation.y, **weights))
 
     def _epoch_ends(self, plateau, callbacks, incremental):
         """Move the schedule on; return whether training should stop."""

@@ -102,8 +102,9 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
 
     early_stopping : bool, default=False
         Whether ``fit`` holds out a stratified ``validation_fraction`` of the
-        data and stops when the validation accuracy stops improving; the
-        weights of the best epoch are restored at the end.
+        data (or takes ``X_val``, ``y_val``) and stops when the validation
+        score (see ``scoring``) stops improving; the weights of the best epoch
+        are restored at the end.
 
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
@@ -142,6 +143,15 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         ``{0: w0, 1: w1}`` per label; a sample's weight is the product over
         its labels.
 
+    scoring : str, callable or None, default=None
+        The validation score early stopping maximizes: None for the accuracy
+        (scikit-learn's behaviour), ``'loss'`` for the negated mean validation
+        loss, or any scorer name or callable accepted by
+        :func:`sklearn.metrics.check_scoring`, e.g. ``'balanced_accuracy'``
+        for imbalanced classes or ``'neg_log_loss'``. Scored with the
+        validation sample weights (times ``class_weight``). Unused without
+        early stopping.
+
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
@@ -157,15 +167,16 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         The training loss of each epoch.
 
     validation_scores_ : list of float or None
-        The validation accuracy of each epoch when ``fit`` used early stopping,
-        else None.
+        The validation score (see ``scoring``) of each epoch when ``fit`` used
+        early stopping, else None.
 
     validation_loss_curve_ : list of float or None
         The mean loss on the validation set at each epoch (without the L2
         penalty) when ``fit`` used early stopping, else None.
 
     best_validation_score_ : float or None
-        The best validation accuracy when ``fit`` used early stopping, else None.
+        The best validation score when ``fit`` used early stopping: that of the
+        returned model, whose weights are those of the best epoch; else None.
 
     t_ : int
         The number of training samples seen.
@@ -244,6 +255,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         loss="log_loss",
         dropout=0.0,
         class_weight=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -271,6 +283,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.loss = loss
         self.dropout = dropout
         self.class_weight = class_weight
+        self.scoring = scoring
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(

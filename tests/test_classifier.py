@@ -9,6 +9,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.neural_network import MLPClassifier
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -27,7 +28,12 @@ def fitted_state(estimator):
 
 
 # Parameters scikit-learn's MLPClassifier does not have, with their defaults.
-EXTENSIONS = {"loss": "log_loss", "dropout": 0.0, "class_weight": None}
+EXTENSIONS = {
+    "loss": "log_loss",
+    "dropout": 0.0,
+    "class_weight": None,
+    "scoring": None,
+}
 
 
 def test_constructor_matches_sklearn():
@@ -699,3 +705,66 @@ def test_partial_fit_keeps_its_training_buffers_and_fit_lets_them_go(iris):
     assert clf.set_params(alpha=0.5).partial_fit(X, y)._trainer is not trainer
     assert clf.fit(X, y)._trainer is None
     assert "_trainer" not in pickle.loads(pickle.dumps(clf.partial_fit(X, y))).__dict__
+
+
+def test_scoring_loss_stops_on_the_validation_loss(iris):
+    X, y = iris
+    params = dict(SMALL, early_stopping=True, scoring="loss", max_iter=40)
+    clf = FromScratchMLPClassifier(**params).fit(X, y, X_val=X[::2], y_val=y[::2])
+    assert clf.validation_scores_ == [-loss for loss in clf.validation_loss_curve_]
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    proba = clf.predict_proba(X[::2])[np.arange(75), y[::2]]
+    assert -np.log(proba).mean() == pytest.approx(-clf.best_validation_score_)
+
+
+@pytest.mark.parametrize(
+    "scoring, metric",
+    [
+        (
+            "balanced_accuracy",
+            lambda clf, X, y, w: balanced_accuracy_score(
+                y, clf.predict(X), sample_weight=w
+            ),
+        ),
+        (
+            "neg_log_loss",
+            lambda clf, X, y, w: -log_loss(y, clf.predict_proba(X), sample_weight=w),
+        ),
+    ],
+)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_scoring_names_a_scorer_of_the_returned_model(iris, scoring, metric, weighted):
+    X, y = iris
+    keep = np.r_[np.arange(50), np.arange(50, 150, 4)]  # 50, 13, 12: imbalanced
+    X, y = X[keep], y[keep]
+    w = np.linspace(0.5, 1.5, len(y)) if weighted else None
+    params = dict(SMALL, early_stopping=True, scoring=scoring, max_iter=30)
+    clf = FromScratchMLPClassifier(**params).fit(
+        X, y, X_val=X, y_val=y, sample_weight_val=w
+    )
+    assert clf.best_validation_score_ == pytest.approx(metric(clf, X, y, w))
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+
+
+def test_scoring_a_callable_on_the_held_out_split(iris):
+    X, y = iris
+    seen = []
+
+    def n_wrong(estimator, X, y):
+        seen.append(len(X))
+        return -float((estimator.predict(X) != y).sum())
+
+    params = dict(SMALL, early_stopping=True, scoring=n_wrong)
+    clf = FromScratchMLPClassifier(**params).fit(X, y)
+    assert set(seen) == {15} and len(seen) == clf.n_iter_
+    assert all(score <= 0 and score.is_integer() for score in clf.validation_scores_)
+
+
+def test_scoring_with_feature_names_warns_nothing(iris):
+    pd = pytest.importorskip("pandas")
+    X, y = iris
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    params = dict(SMALL, early_stopping=True, scoring="balanced_accuracy")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        FromScratchMLPClassifier(**dict(params, max_iter=200)).fit(frame, y)

@@ -20,6 +20,9 @@ ESTIMATORS = [
     ),
     FromScratchMLPClassifier(max_iter=100, random_state=0, class_weight="balanced"),
     FromScratchMLPClassifier(max_iter=100, random_state=0, solver="lbfgs"),
+    FromScratchMLPClassifier(
+        max_iter=100, random_state=0, early_stopping=True, scoring="loss"
+    ),
 ]
 
 
