@@ -312,3 +312,30 @@ def test_messages_say_what_is_wrong_and_what_to_do(call, message):
     with pytest.raises(ValueError) as error:
         call()
     assert str(error.value) == message
+
+
+def test_a_logit_between_0_and_1_is_the_second_class():
+    assert_array_equal(Binary(np.array([5, 6])).decode(np.array([[0.5]])), [6])
+
+
+def test_multilabel_predictions_are_integers():
+    assert Multilabel(3).decode(Z).dtype.kind == "i"
+
+
+def test_multilabel_balanced_counts_each_label_by_sample_weight():
+    Y = np.array([[0, 1], [1, 1], [0, 0], [1, 0]])
+    w = np.array([1.0, 2.0, 3.0, 4.0])
+    weights = Multilabel(2).class_weights("balanced", Y, w)
+    # label 0: class 0 weighs 1 + 3, class 1 weighs 2 + 4; label 1: 3 + 4 and 1 + 2
+    assert_allclose(weights, [[10 / 8, 10 / 12], [10 / 14, 10 / 6]])
+
+
+def test_multilabel_balanced_needs_both_classes_of_every_label():
+    Y = np.array([[0, 1], [1, 1], [0, 1]])
+    with pytest.raises(ValueError, match=r"classes array\(\[0\]\) have none"):
+        Multilabel(2).class_weights("balanced", Y, None)
+
+
+def test_a_multioutput_y_val_is_named():
+    with pytest.raises(ValueError, match="one label per sample in y_val"):
+        MULTICLASS.check(np.array([[0, 2], [1, 3]]), "y_val")

@@ -647,3 +647,31 @@ def test_penalty_dominates_with_the_precision_of_the_weights():
         n_rows=3,
     )
     assert objective.penalty_dominates(X.astype(np.float32), Y.astype(np.float32), None)
+
+
+def test_float32_bounds_use_float32s_largest_value():
+    """A row of norm 1e19 (below sqrt(max float32), about 1.8e19) through a
+    weight of 2 is past it; float64's limit would let it pass."""
+    coefs = [np.array([[2.0]], np.float32), np.array([[1.0]], np.float32)]
+    intercepts = [np.zeros(1, np.float32), np.zeros(1, np.float32)]
+    assert not bounded("relu", coefs, intercepts, np.array([[1e19]], np.float32))
+
+
+def test_penalty_dominates_by_half_alpha_times_the_squared_norm():
+    """alpha chosen so that alpha / 2 ||W||^2 eps is 0.8 times the data loss of
+    3 log 2 (identity network, equal weights: equal logits)."""
+    X = np.array([[1.0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, -1.0, 1.0]])
+    Y = np.eye(2)[[0, 1, 0]]
+    eps = np.finfo(np.float64).eps
+    alpha = 0.8 * 3 * np.log(2) / (0.5 * 12 * eps)
+    assert not penalty_objective(alpha, 1.0).penalty_dominates(X, Y, None)
+    assert penalty_objective(1.5 * alpha, 1.0).penalty_dominates(X, Y, None)
+
+
+def test_lbfgs_on_X_at_the_float_limit_diverges_silently(network):
+    """Overflowing logits make the loss NaN without a NumPy warning."""
+    params, views = network
+    X = np.full((4, 3), np.finfo(np.float64).max) * np.array([1, -1, 1])
+    with pytest.raises(DivergenceError):
+        lbfgs(params, views, X, np.eye(2)[[0, 1, 0, 1]])
+    assert np.isfinite(params).all()

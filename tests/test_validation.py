@@ -336,8 +336,9 @@ def test_integer_X_trains_in_float64(iris):
 
 @pytest.mark.parametrize("method", ["partial_fit", "warm-start-fit"])
 def test_a_float32_model_keeps_float32_on_float64_data(iris, method):
+    """In batches of 32, gathered into float32 buffers."""
     X, y = iris
-    clf = FromScratchMLPClassifier(warm_start=True, **SMALL)
+    clf = FromScratchMLPClassifier(warm_start=True, **dict(SMALL, batch_size=32))
     clf.partial_fit(X.astype(np.float32), y, classes=[0, 1, 2])
     if method == "partial_fit":
         clf.partial_fit(X, y)
@@ -537,3 +538,40 @@ def test_messages_of_continued_training(iris, call, message):
     with pytest.raises(ValueError) as error:
         call(clf, X, y)
     assert str(error.value) == message
+
+
+def test_weights_overflowing_their_product_are_named():
+    with pytest.raises(ValueError, match="w times the class weights overflow"):
+        check_weights(np.full(2, 1e200), np.full(2, 1e200), np.float64, "w")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bound", ["tiny", "max"])
+def test_weights_at_the_square_roots_of_the_range_pass(dtype, bound):
+    mean = float(np.sqrt(np.float64(getattr(np.finfo(dtype), bound))))
+    weights = check_weights(np.full(2, mean), None, dtype, "w")
+    assert weights is not None
+
+
+def test_a_float32_model_names_float64_data_beyond_float32(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**SMALL).partial_fit(
+        X.astype(np.float32), y, classes=[0, 1, 2]
+    )
+    before = pickle.dumps(clf)
+    with pytest.raises(ValueError, match="Input X contains infinity"):
+        clf.partial_fit(X * 1e300, y)
+    assert pickle.dumps(clf) == before
+
+
+@pytest.mark.parametrize("sizes", [(5, True), (5, 2.0), (True,)])
+def test_hidden_layer_sizes_must_be_ints_not_bools_or_floats(iris, sizes):
+    clf = FromScratchMLPClassifier(**dict(SMALL, hidden_layer_sizes=sizes))
+    with pytest.raises(ValueError, match="must be a positive int or a sequence"):
+        clf.fit(*iris)
+
+
+def test_lbfgs_refuses_a_validation_set(iris):
+    X, y = iris
+    clf = FromScratchMLPClassifier(**dict(SMALL, solver="lbfgs", early_stopping=True))
+    assert_refused(clf, "used for early stopping only", X, y, X_val=X, y_val=y)
