@@ -165,17 +165,21 @@ def _read_csv_file(file):
             with warnings.catch_warnings():
                 # an empty file is reported below, not as "input contained no data"
                 warnings.simplefilter("ignore", UserWarning)
+                # int32, then a range check: NumPy < 2 wraps 300 into uint8
                 rows = np.loadtxt(
                     file,
-                    dtype=np.uint8,
+                    dtype=np.int32,
                     delimiter=",",
                     comments=None,
                     skiprows=n_header,
                     ndmin=2,
                     encoding="utf-8-sig",
                 )
+            if rows.size and not 0 <= rows.min() <= rows.max() <= 255:
+                raise ValueError("a value outside 0..255")
         except ValueError as exc:
             raise ValueError(f"{file}: {_csv_problem(file, n_header) or exc}") from exc
+        rows = rows.astype(np.uint8)
     if len(rows) == 0:
         raise ValueError(
             f"{file}: no data lines, expected lines of a label then {_N_PIXELS} pixels"
