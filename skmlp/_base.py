@@ -21,7 +21,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
@@ -303,8 +302,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 tol=self.tol,
                 on_iteration=record,
             )
-            self.n_iter_ = _check_optimize_result("lbfgs", result, self.max_iter)
+            self.n_iter_ = min(result.nit, self.max_iter)
             self.loss_ = float(result.fun)
+            if result.status:
+                warn_caller(
+                    f"lbfgs failed to converge after {self.n_iter_} iterations: "
+                    f"{result.message}. Increase max_iter (or max_fun), or scale "
+                    "the data, e.g. with sklearn.preprocessing.StandardScaler.",
+                    ConvergenceWarning,
+                )
         except BaseException as exc:
             del self.loss_curve_[self.n_iter_ :]
             self._training_failed(exc, objective, train, "iteration")

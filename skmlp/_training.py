@@ -7,7 +7,7 @@ If an epoch diverges or is interrupted, the parameters and optimizer state are
 rolled back to where that epoch began before the exception propagates; the
 caller rolls back the same way when its own bookkeeping fails. The trainer
 keeps its buffers (gradients, batches, the checkpoint), so a stream of
-``partial_fit`` calls allocates nothing per call. :func:`fit_lbfgs` fails the
+``partial_fit`` calls allocates almost nothing per call. :func:`fit_lbfgs` fails the
 same two ways, :class:`DivergenceError` and ``KeyboardInterrupt``, keeping the
 last completed iteration.
 """

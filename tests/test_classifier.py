@@ -768,3 +768,18 @@ def test_scoring_with_feature_names_warns_nothing(iris):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         FromScratchMLPClassifier(**dict(params, max_iter=200)).fit(frame, y)
+
+
+def test_lbfgs_warns_when_it_stops_at_max_iter(iris):
+    params = dict(SMALL, solver="lbfgs", max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="lbfgs failed to converge after 3"):
+        clf = FromScratchMLPClassifier(**params).fit(*iris)
+    assert clf.n_iter_ == len(clf.loss_curve_) == 3
+
+
+def test_lbfgs_is_silent_when_it_converges(iris):
+    params = dict(SMALL, solver="lbfgs", max_iter=2000, tol=1e-2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = FromScratchMLPClassifier(**params).fit(*iris)
+    assert clf.n_iter_ < 2000
