@@ -231,8 +231,7 @@ class Adam:
         total_steps=None,
     ):
         self.learning_rate_init = self.learning_rate = self.schedule = None
-        self.beta_1 = self.beta_2 = None
-        self.t = 0
+        self.beta_1 = self.beta_2 = None  # configure starts the step count
         self.ms = [np.zeros_like(param) for param in params]
         self.vs = [np.zeros_like(param) for param in params]
         self.configure(

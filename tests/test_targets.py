@@ -339,3 +339,9 @@ def test_multilabel_balanced_needs_both_classes_of_every_label():
 def test_a_multioutput_y_val_is_named():
     with pytest.raises(ValueError, match="one label per sample in y_val"):
         MULTICLASS.check(np.array([[0, 2], [1, 3]]), "y_val")
+
+
+def test_multilabel_balanced_names_a_label_that_is_never_set():
+    Y = np.array([[0, 0], [1, 0], [0, 0]])
+    with pytest.raises(ValueError, match=r"classes array\(\[1\]\) have none"):
+        Multilabel(2).class_weights("balanced", Y, None)
