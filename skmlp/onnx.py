@@ -22,7 +22,7 @@ Examples
 >>> import skmlp.onnx  # registers the converter
 >>> X, y = load_iris(return_X_y=True)
 >>> X = X.astype(np.float32)
->>> clf = FromScratchMLPClassifier(solver="lbfgs", random_state=0).fit(X, y)
+>>> clf = FromScratchMLPClassifier(max_iter=2000, random_state=0).fit(X, y)
 >>> onx = to_onnx(clf, X[:1], options={"zipmap": False})
 >>> session = ort.InferenceSession(onx.SerializeToString())
 >>> labels, proba = session.run(None, {"X": X})
