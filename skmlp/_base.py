@@ -280,6 +280,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
     def _fit_lbfgs(self, network, train):
         """Train with full-batch L-BFGS on our loss and gradient."""
         self._reset_history(new_model=True, validated=False)
+        self._optimizer = self._trainer = None  # L-BFGS keeps no state between fits
         settings = self._objective_settings(n_rows=train.X.shape[0], dropout=0.0)
         objective = Objective(*network, **settings)
 
@@ -367,7 +368,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
     def _fit_stochastic(self, network, train, validation, random_state, *, incremental):
         """Train with SGD or Adam: one epoch per call of partial_fit, else up to
         ``max_iter``, recording each and stopping when the optimizer says so."""
-        trainer, epochs = self._start_epochs(network, train, random_state, incremental)
+        trainer, epochs = self._start_epochs(
+            network, train, random_state, incremental=incremental
+        )
         if not incremental:
             self._reset_history(new_model=False, validated=validation is not None)
         plateau = self._plateau(validation)
@@ -409,7 +412,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _start_epochs(self, network, train, random_state, incremental):
+    def _start_epochs(self, network, train, random_state, *, incremental):
         """The trainer of this call and the generator of its epochs."""
         n_samples = train.X.shape[0]
         batch_size = self._batch_size(n_samples)

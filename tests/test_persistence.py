@@ -57,3 +57,12 @@ def test_unpickling_another_version_warns(fitted, monkeypatch):
 def test_unpickling_the_same_version_is_silent(fitted, recwarn):
     pickle.loads(pickle.dumps(fitted))
     assert not [w for w in recwarn if issubclass(w.category, SkmlpVersionWarning)]
+
+
+def test_an_lbfgs_refit_keeps_no_stochastic_optimizer(iris, tmp_path):
+    X, y = iris
+    clf = FromScratchMLPClassifier(hidden_layer_sizes=(8,), max_iter=20).fit(X, y)
+    clf.set_params(solver="lbfgs").fit(X, y)
+    path = tmp_path / "model.skops"
+    sio.dump(clf, path)
+    assert not any("_optimizers" in name for name in sio.get_untrusted_types(file=path))
