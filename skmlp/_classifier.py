@@ -310,7 +310,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
                 default=None
             A validation set for early stopping, used instead of holding out
             ``validation_fraction`` of ``X``; requires ``early_stopping=True``
-            and a stochastic solver.
+            and a stochastic solver. In a Pipeline, pass
+            ``transform_input=["X_val"]`` so that it is transformed like ``X``.
         y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
             The targets of ``X_val``.
         sample_weight_val : array-like of shape (n_val,), default=None
