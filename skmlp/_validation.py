@@ -193,7 +193,13 @@ def _validate_X_y(estimator, X, y, dtype, reset):
 
 
 def _check_target(y, classes, fitted_target, incremental):
-    """The target kind of ``y``: a new one, or the fitted one ``y`` continues."""
+    """The target kind of ``y``: a new one, or the fitted one ``y`` continues.
+
+    ``y``'s labels are checked against the classes only where they may differ:
+    ``classes`` given, or a ``partial_fit`` that may see some of them; a
+    target drawn from ``y`` alone holds them by construction.
+    """
+    target = fitted_target
     if fitted_target is None:
         if incremental and classes is None:
             raise ValueError(
@@ -201,10 +207,8 @@ def _check_target(y, classes, fitted_target, incremental):
                 "e.g. classes=np.unique(y_all)."
             )
         target = target_of(y, classes)
-        target.check(y)
-        return target
-    # partial_fit may see some of the classes; a warm-started fit needs them all.
-    if classes is not None or not incremental:
+    elif classes is not None or not incremental:
+        # partial_fit may see some of the classes; a warm-started fit needs all
         given = target_of(y, classes)
         if not same_target(given, fitted_target):
             raise ValueError(
@@ -212,8 +216,9 @@ def _check_target(y, classes, fitted_target, incremental):
                 f"fitted model, {fitted_target.classes!r}; refit with "
                 "warm_start=False to change them."
             )
-    fitted_target.check(y)
-    return fitted_target
+    if classes is not None or incremental:
+        target.check(y)
+    return target
 
 
 def check_hidden_layer_sizes(estimator, *, new_model):
