@@ -106,3 +106,14 @@ DERIVATIVES = {
     "tanh": inplace_tanh_derivative,
     "relu": inplace_relu_derivative,
 }
+
+
+def bias_activation(Z, b, activation):
+    """``Z <- phi(Z + b)``, in place, for the activation named ``activation``."""
+    Z += b
+    return ACTIVATIONS[activation](Z)
+
+
+def activation_derivative(A, delta, activation):
+    """``delta <- delta * phi'(z)``, in place, from ``A = phi(z)``."""
+    DERIVATIVES[activation](A, delta)

@@ -26,6 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import __version__
 from ._callbacks import CallbackSupportMixin, EpochCallbacks, NoCallbacks
 from ._initializers import glorot_uniform
+from ._kernels import get_kernels
 from ._losses import LOSS_FUNCTIONS
 from ._network import FlatParameters
 from ._optimizers import OPTIMIZERS
@@ -326,6 +327,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             alpha=self.alpha,
             n_rows=n_rows,
             dropout=dropout,
+            kernels=get_kernels(),
         )
 
     def _training_failed(self, exc, objective, train, step):

@@ -147,3 +147,47 @@ LOSS_FUNCTIONS = {
     ("squared_error", "softmax"): softmax_squared_error,
     ("squared_error", "logistic"): logistic_squared_error,
 }
+
+
+def loss_and_delta(Z, Y, sample_weight, scale, *, loss, out_activation):
+    """The weighted loss of the logits ``Z``; ``Z <- scale * dL/dz``.
+
+    Runs ``LOSS_FUNCTIONS[loss, out_activation]`` and multiplies the output
+    delta it leaves in ``Z`` by ``scale`` (``1 / sum_i w_i`` in training).
+
+    Returns
+    -------
+    loss : float
+        The weighted sum of the per-sample losses, not scaled.
+    """
+    value = LOSS_FUNCTIONS[loss, out_activation](Z, Y, sample_weight)
+    Z *= scale
+    return value
+
+
+def add_l2_gradient(weights, weight_grads, coef, scratch):
+    """``||W||^2``, and ``weight_grads <- weight_grads + coef W`` in place.
+
+    The L2 penalty ``alpha / 2 ||W||^2`` has the gradient ``alpha W``; the
+    caller passes ``coef = alpha / sum_i w_i``.
+
+    Parameters
+    ----------
+    weights, weight_grads : ndarray of shape (n_weights,)
+        All the weights and their gradients, of one dtype.
+    coef : float
+        The factor of ``W`` in the gradient.
+    scratch : ndarray of shape (n_weights,)
+        Overwritten with ``coef W``, so that nothing is allocated. (SciPy's
+        BLAS ``axpy`` would need no scratch, but its threads are not NumPy's:
+        called between NumPy's matrix products, the two pools fight for the
+        cores.)
+
+    Returns
+    -------
+    squares : float
+        ``||W||^2``.
+    """
+    np.multiply(weights, coef, out=scratch)
+    weight_grads += scratch
+    return float(np.dot(weights, weights))

@@ -12,7 +12,9 @@ into gradients::
 
 where the deltas already carry the ``1 / n`` (or ``1 / sum(w)``) factor. The
 L2 penalty's gradient is the caller's to add (``_training`` adds it to all the
-weights at once).
+weights at once). The element-wise work (bias and activation, derivative,
+column sums) goes through a kernel set (``skmlp._kernels``), NumPy's or a
+compiled one; the matrix products are NumPy's (BLAS).
 Nothing here knows about estimators; ``a_0`` may be a SciPy sparse matrix.
 """
 
@@ -20,7 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._activations import ACTIVATIONS, DERIVATIVES
+from ._activations import ACTIVATIONS
 
 
 def matmul(A, B, out=None):
@@ -128,6 +130,12 @@ class Workspace:
         )
 
 
+def column_sums(delta, out):
+    """``out <- sum_i delta_i``, the column sums, as one BLAS call."""
+    # (n,) @ (n, fan_out) -> (fan_out,)
+    return np.matmul(np.ones(delta.shape[0], delta.dtype), delta, out=out)
+
+
 class NonFiniteInputError(ValueError):
     """Raised by :func:`forward` when the first layer's outputs are not finite."""
 
@@ -139,6 +147,7 @@ def forward(
     activation,
     activations=None,
     *,
+    kernels,
     check_finite=False,
     masks=None,
     dropped=None,
@@ -155,6 +164,8 @@ def forward(
         Name of the hidden activation in ``ACTIVATIONS``.
     activations : list of ndarray or None
         Buffers of shape ``(n_samples, fan_out)`` to fill; allocated when None.
+    kernels : Kernels
+        The element-wise kernels (see ``skmlp._kernels``).
     check_finite : bool, default=False
         Raise :class:`NonFiniteInputError` if the first layer's affine outputs
         ``X W_0 + b_0`` are not all finite. With finite weights this catches
@@ -174,26 +185,25 @@ def forward(
         ``[a_0, a_1, ..., a_{L-1}, z_L]``: the inputs of each layer (the
         dropped activations ``d_k`` under dropout) and the output logits.
     """
-    hidden_activation = ACTIVATIONS[activation]
     layers = [X]
     last = len(coefs) - 1
     for k, (W, b) in enumerate(zip(coefs, intercepts)):
         out = None if activations is None else activations[k]
         # (n, fan_in) @ (fan_in, fan_out) -> (n, fan_out)
         Z = matmul(layers[-1], W, out=out)
-        Z += b
-        # A sum is finite exactly when every term is, unless it overflows.
-        if (
-            check_finite
-            and not k
-            and not np.isfinite(Z.sum())
-            and not np.isfinite(Z).all()
-        ):
-            raise NonFiniteInputError("the first layer's outputs are not finite")
-        if k < last:
-            hidden_activation(Z)
-            if masks is not None:
-                Z = np.multiply(Z, masks[k], out=dropped[k])
+        layer_activation = activation if k < last else "identity"
+        if check_finite and not k:
+            # The check needs the affine outputs, before an activation such as
+            # ReLU maps -inf to 0, so this layer is not fused.
+            Z += b
+            # A sum is finite exactly when every term is, unless it overflows.
+            if not np.isfinite(Z.sum()) and not np.isfinite(Z).all():
+                raise NonFiniteInputError("the first layer's outputs are not finite")
+            ACTIVATIONS[layer_activation](Z)
+        else:
+            kernels.bias_activation(Z, b, layer_activation)
+        if k < last and masks is not None:
+            Z = np.multiply(Z, masks[k], out=dropped[k])
         layers.append(Z)
     return layers
 
@@ -206,6 +216,7 @@ def backward(
     intercept_grads,
     deltas,
     *,
+    kernels,
     masks=None,
     hidden=None,
 ):
@@ -224,25 +235,24 @@ def backward(
         Filled with ``dL/dW_k`` (of the data term) and ``dL/db_k``.
     deltas : list of ndarray
         Buffers of shape ``(n_samples, fan_out)`` for the hidden deltas.
+    kernels : Kernels
+        The element-wise kernels (see ``skmlp._kernels``).
     masks : list of ndarray or None
         The dropout masks used by :func:`forward`; the hidden deltas are
         multiplied by them: ``delta_k = (delta_{k+1} W_k^T) * mask_k * phi'(z_k)``.
     hidden : list of ndarray or None
         The hidden activations ``a_k`` before dropout, required with ``masks``.
     """
-    derivative = DERIVATIVES[activation]
     delta = layers[-1]
-    ones = np.ones(delta.shape[0], dtype=delta.dtype)
     for k in range(len(coefs) - 1, -1, -1):
         # (fan_in, n) @ (n, fan_out) -> (fan_in, fan_out)
         matmul(layers[k].T, delta, out=coef_grads[k])
-        # (n,) @ (n, fan_out) -> (fan_out,): the column sums, as one BLAS call
-        np.matmul(ones, delta, out=intercept_grads[k])
+        kernels.column_sums(delta, intercept_grads[k])
         if k:
             # (n, fan_out) @ (fan_out, fan_in) -> (n, fan_in)
             delta = np.matmul(delta, coefs[k].T, out=deltas[k - 1])
             if masks is None:
-                derivative(layers[k], delta)
+                kernels.activation_derivative(layers[k], delta, activation)
             else:
                 delta *= masks[k - 1]
-                derivative(hidden[k - 1], delta)
+                kernels.activation_derivative(hidden[k - 1], delta, activation)

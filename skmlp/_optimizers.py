@@ -1,8 +1,10 @@
 """Stochastic optimizers: SGD with momentum / Nesterov and Adam.
 
-Each optimizer has one verb, ``update(params, grads)``, which changes the
-parameters in place.  ``grads`` is used as scratch space and holds no useful
-values afterwards, so an update allocates nothing.  All state is plain NumPy
+Each optimizer has one verb, ``update(params, grads, kernels=...)``, which
+changes the parameters in place with the step kernel of ``kernels`` (see
+``skmlp._kernels``; :func:`sgd_step` and :func:`adam_step` here are the NumPy
+ones).  ``grads`` may be used as scratch space and holds no useful values
+afterwards, so an update allocates nothing.  All state is plain NumPy
 arrays and Python numbers, so pickles and skops files store it as data.
 """
 
@@ -70,6 +72,42 @@ def _set_rate(optimizer, learning_rate_init, schedule, total_steps):
     optimizer.total_steps = total_steps
 
 
+def sgd_step(params, grads, velocities, *, rate, momentum, nesterov):
+    """One SGD step, in place: the velocity, then the parameters.
+
+    ``v <- momentum v - rate g``, then ``w <- w + v``, or with Nesterov's
+    momentum ``w <- w - rate g + momentum v``; ``grads`` is overwritten.
+    """
+    grads *= rate
+    velocities *= momentum
+    velocities -= grads
+    if nesterov:
+        params -= grads
+        np.multiply(velocities, momentum, out=grads)
+        params += grads
+    else:
+        params += velocities
+
+
+def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step):
+    """One Adam step on the rescaled moments, in place; ``grads`` is overwritten.
+
+    ``ms <- beta_1 ms + g``, ``vs <- beta_2 vs + g^2``, then
+    ``w <- w - step * ms / (sqrt(vs) + epsilon)``: ten whole-array passes, the
+    fewest NumPy ufuncs can do it in.
+    """
+    ms *= beta_1
+    ms += grads
+    np.square(grads, out=grads)
+    vs *= beta_2
+    vs += grads
+    np.sqrt(vs, out=grads)
+    grads += epsilon
+    np.divide(ms, grads, out=grads)
+    grads *= step
+    params -= grads
+
+
 class SGD:
     """Mini-batch stochastic gradient descent with momentum.
 
@@ -102,10 +140,11 @@ class SGD:
     Examples
     --------
     >>> import numpy as np
+    >>> from skmlp._kernels import NUMPY_KERNELS
     >>> from skmlp._optimizers import SGD
     >>> w = np.array([1.0])
     >>> sgd = SGD([w], learning_rate_init=0.1, momentum=0.0)
-    >>> sgd.update([w], [np.array([2.0])])
+    >>> sgd.update([w], [np.array([2.0])], kernels=NUMPY_KERNELS)
     >>> w
     array([0.8])
     """
@@ -152,20 +191,19 @@ class SGD:
         self.nesterov = bool(nesterov)
         self.power_t = float(power_t)
 
-    def update(self, params, grads):
-        """Apply one step to ``params`` in place; ``grads`` is overwritten."""
+    def update(self, params, grads, *, kernels):
+        """Apply one step to ``params`` in place; ``grads`` may be overwritten."""
         self.t += 1
         self.learning_rate = STEP_SCHEDULES[self.schedule](self)
         for param, velocity, grad in zip(params, self.velocities, grads):
-            grad *= self.learning_rate
-            velocity *= self.momentum
-            velocity -= grad
-            if self.nesterov:
-                param -= grad
-                np.multiply(velocity, self.momentum, out=grad)
-                param += grad
-            else:
-                param += velocity
+            kernels.sgd_step(
+                param,
+                grad,
+                velocity,
+                rate=self.learning_rate,
+                momentum=self.momentum,
+                nesterov=self.nesterov,
+            )
 
     def epoch_ends(self, n_samples_seen):
         """Move the learning rate along its schedule after an epoch."""
@@ -212,10 +250,11 @@ class Adam:
     Examples
     --------
     >>> import numpy as np
+    >>> from skmlp._kernels import NUMPY_KERNELS
     >>> from skmlp._optimizers import Adam
     >>> w = np.array([1.0])
     >>> adam = Adam([w], learning_rate_init=0.1)
-    >>> adam.update([w], [np.array([2.0])])
+    >>> adam.update([w], [np.array([2.0])], kernels=NUMPY_KERNELS)
     >>> w
     array([0.9])
     """
@@ -264,8 +303,8 @@ class Adam:
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
 
-    def update(self, params, grads):
-        """Apply one step to ``params`` in place; ``grads`` is overwritten."""
+    def update(self, params, grads, *, kernels):
+        """Apply one step to ``params`` in place; ``grads`` may be overwritten."""
         self.t += 1
         self.learning_rate = STEP_SCHEDULES[self.schedule](self)
         # m / (sqrt(v) + eps) = c * ms / (sqrt(vs) + eps / sqrt(1 - beta_2)) with
@@ -280,16 +319,16 @@ class Adam:
             / root
         )
         for param, m, v, grad in zip(params, self.ms, self.vs, grads):
-            m *= self.beta_1
-            m += grad
-            np.square(grad, out=grad)
-            v *= self.beta_2
-            v += grad
-            np.sqrt(v, out=grad)
-            grad += self.epsilon / root
-            np.divide(m, grad, out=grad)
-            grad *= step
-            param -= grad
+            kernels.adam_step(
+                param,
+                grad,
+                m,
+                v,
+                beta_1=self.beta_1,
+                beta_2=self.beta_2,
+                epsilon=self.epsilon / root,
+                step=step,
+            )
 
     def epoch_ends(self, n_samples_seen):
         """Adam keeps its rate from epoch to epoch."""

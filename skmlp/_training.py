@@ -20,6 +20,7 @@ import scipy.optimize
 
 from ._losses import LOSS_FUNCTIONS
 from ._network import Workspace, backward, forward
+from ._threads import BlasThreads
 
 
 class DivergenceError(FloatingPointError):
@@ -126,6 +127,8 @@ class Objective:
         Probability of dropping each hidden unit (inverted dropout).
     dropout_rng : numpy.random.Generator or None
         The generator for the dropout masks; required when ``dropout > 0``.
+    kernels : Kernels
+        The element-wise kernels (see ``skmlp._kernels``).
     """
 
     def __init__(
@@ -141,6 +144,7 @@ class Objective:
         n_rows,
         dropout=0.0,
         dropout_rng=None,
+        kernels,
     ):
         self.settings = dict(
             activation=activation,
@@ -149,6 +153,7 @@ class Objective:
             alpha=alpha,
             n_rows=n_rows,
             dropout=dropout,
+            kernels=kernels,
         )
         layer_units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
         self.workspace = Workspace(
@@ -158,11 +163,12 @@ class Objective:
         self.coefs, self.intercepts = coefs, intercepts
         n_weights = sum(W.size for W in coefs)  # the W_k are packed first
         self.weights, self.weight_grads = params[:n_weights], self.grads[:n_weights]
-        self._penalty_grads = np.empty_like(self.weights)
+        self._penalty_scratch = np.empty_like(self.weights)
         self.activation = activation
-        self.loss_function = LOSS_FUNCTIONS[loss, out_activation]
+        self.loss, self.out_activation = loss, out_activation
         self.alpha = alpha
         self.dropout, self.dropout_rng = dropout, dropout_rng
+        self.kernels = kernels
 
     def __call__(self, X, Y, sample_weight, weight_sum):
         """The batch objective; ``weight_sum`` is ``sum_i w_i`` (or ``n``), > 0."""
@@ -175,11 +181,18 @@ class Objective:
             self.intercepts,
             self.activation,
             activations,
+            kernels=self.kernels,
             masks=masks,
             dropped=dropped,
         )
-        loss = self.loss_function(layers[-1], Y, sample_weight)
-        layers[-1] *= 1.0 / weight_sum
+        loss = self.kernels.loss_and_delta(
+            layers[-1],
+            Y,
+            sample_weight,
+            1.0 / weight_sum,
+            loss=self.loss,
+            out_activation=self.out_activation,
+        )
         backward(
             layers,
             self.coefs,
@@ -187,15 +200,20 @@ class Objective:
             self.workspace.coef_grads,
             self.workspace.intercept_grads,
             deltas,
+            kernels=self.kernels,
             masks=masks,
             hidden=activations,
         )
         if self.alpha:
             # the penalty alpha / 2 ||W||^2 and its gradient alpha W, divided by
             # sum(w) like the data term, on all the weights at once
-            loss += 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
-            np.multiply(self.weights, self.alpha / weight_sum, out=self._penalty_grads)
-            self.weight_grads += self._penalty_grads
+            squares = self.kernels.add_l2_gradient(
+                self.weights,
+                self.weight_grads,
+                self.alpha / weight_sum,
+                self._penalty_scratch,
+            )
+            loss += 0.5 * self.alpha * squares
         return loss / weight_sum
 
     def penalty_dominates(self, X, Y, sample_weight):
@@ -208,8 +226,12 @@ class Objective:
         """
         with np.errstate(over="ignore", invalid="ignore"):
             penalty = 0.5 * self.alpha * float(np.dot(self.weights, self.weights))
-            logits = forward(X, self.coefs, self.intercepts, self.activation)[-1]
-            data = self.loss_function(logits, Y, sample_weight)
+            logits = forward(
+                X, self.coefs, self.intercepts, self.activation, kernels=self.kernels
+            )[-1]
+            data = LOSS_FUNCTIONS[self.loss, self.out_activation](
+                logits, Y, sample_weight
+            )
         eps = float(np.finfo(self.weights.dtype).eps)
         # A data loss that is not a number (X at the float limit) says nothing
         # against alpha: only an overflowing or overwhelming penalty does.
@@ -244,7 +266,12 @@ class Objective:
         activations = self.workspace.rows(X.shape[0])[0]
         with np.errstate(over="ignore", invalid="ignore"):
             layers = forward(
-                X, self.coefs, self.intercepts, self.activation, activations
+                X,
+                self.coefs,
+                self.intercepts,
+                self.activation,
+                activations,
+                kernels=self.kernels,
             )
         return bool(np.isfinite(layers[-1]).all())
 
@@ -292,7 +319,10 @@ class EpochTrainer:
     The loss of an epoch is the size-weighted mean of the batch objectives
     ``(sum_i w_i L_i + alpha / 2 ||W||^2) / sum_i w_i``, as scikit-learn
     reports it; batches whose weights are all zero carry no data and are
-    skipped. Each epoch first saves a :class:`Checkpoint`; an epoch that
+    skipped. The batches run under the BLAS thread count that
+    :class:`~skmlp._threads.BlasThreads` measures fastest; the caller's count
+    is back in force between epochs. Each epoch first saves a
+    :class:`Checkpoint`; an epoch that
     diverges or is interrupted is rolled back to it before the exception
     propagates, and :meth:`rollback` does the same for the caller.
 
@@ -309,6 +339,7 @@ class EpochTrainer:
         self.objective, self.optimizer = objective, optimizer
         self.params = objective.params
         self.checkpoint = Checkpoint(self.params, optimizer)
+        self.threads = BlasThreads()
         batch_size = objective.settings["n_rows"]
         n_features = objective.coefs[0].shape[0]
         n_outputs = objective.coefs[-1].shape[1]
@@ -368,7 +399,7 @@ class EpochTrainer:
             if shuffle:
                 random_state.shuffle(sample_idx)
             try:
-                with np.errstate(over="ignore", invalid="ignore"):
+                with np.errstate(over="ignore", invalid="ignore"), self.threads.epoch():
                     loss = self._epoch(data, sample_idx, slices, buffers)
             except (DivergenceError, KeyboardInterrupt):
                 self.rollback()
@@ -386,10 +417,15 @@ class EpochTrainer:
             weight_sum = n_batch if w is None else float(w.sum())
             if not weight_sum:
                 continue  # a batch of zero-weight samples carries no data
-            batch_loss = self.objective(X, Y, w, weight_sum)
-            if not math.isfinite(batch_loss):
-                raise DivergenceError("the training loss became non-finite")
-            self.optimizer.update([self.params], [self.objective.grads])
+            with self.threads.batch():
+                batch_loss = self.objective(X, Y, w, weight_sum)
+                if not math.isfinite(batch_loss):
+                    raise DivergenceError("the training loss became non-finite")
+                self.optimizer.update(
+                    [self.params],
+                    [self.objective.grads],
+                    kernels=self.objective.kernels,
+                )
             total_loss += batch_loss * n_batch
             n_counted += n_batch
         # Finite but huge weights overflow at the next forward pass. A bound on

@@ -24,6 +24,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._kernels import NUMPY_KERNELS
 from ._network import NonFiniteInputError, forward
 from ._targets import dense_target, same_target, target_of
 
@@ -324,11 +325,19 @@ def checked_logits(X, coefs, intercepts, activation, name="X"):
 
     NaN and infinity are detected in the first layer's outputs, a pass over
     ``n_hidden`` instead of ``n_features`` columns; only then is ``X`` scanned,
-    to say what is wrong.
+    to say what is wrong. Prediction runs the NumPy kernels: a model loaded in
+    a fresh process answers its first request without loading a compiler.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         try:
-            Z = forward(X, coefs, intercepts, activation, check_finite=True)[-1]
+            Z = forward(
+                X,
+                coefs,
+                intercepts,
+                activation,
+                kernels=NUMPY_KERNELS,
+                check_finite=True,
+            )[-1]
             finite = bool(np.isfinite(Z).all())
         except NonFiniteInputError:
             finite = False

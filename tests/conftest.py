@@ -13,6 +13,30 @@ import pytest  # noqa: E402
 from sklearn.datasets import load_iris, make_multilabel_classification  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from skmlp._kernels import NUMPY_KERNELS, compiled_kernels  # noqa: E402
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def kernels(request):
+    """Each kernel set in turn: NumPy's, then numba's (skipped without numba)."""
+    if request.param == "numpy":
+        return NUMPY_KERNELS
+    pytest.importorskip("numba")
+    return compiled_kernels()
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def kernel_path(request):
+    """Fits in this test run each kernel set in turn, chosen as users choose it.
+
+    Its own monkeypatch: a test's ``monkeypatch.undo()`` keeps the choice.
+    """
+    if request.param == "numba":
+        pytest.importorskip("numba")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKMLP_KERNELS", request.param)
+        yield request.param
+
 
 @pytest.fixture
 def rng():

@@ -1,5 +1,9 @@
 """Behaviour of FromScratchMLPClassifier: parity with scikit-learn, and the
-places where we deliberately differ from it."""
+places where we deliberately differ from it.
+
+Every test runs once per kernel set (the ``kernel_path`` fixture): NumPy's,
+and the compiled one where numba is installed.
+"""
 
 import pickle
 import warnings
@@ -16,7 +20,10 @@ from sklearn.utils._param_validation import InvalidParameterError
 import skmlp._training
 from skmlp import FromScratchMLPClassifier
 
-pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
+    pytest.mark.usefixtures("kernel_path"),
+]
 
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=20, random_state=0)
 

@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
 
+from skmlp._kernels import NUMPY_KERNELS
 from skmlp._losses import LOSS_FUNCTIONS
 from skmlp._network import (
     FlatParameters,
@@ -67,23 +68,45 @@ def objective(params, X, Y, sample_weight, activation, out, loss, masks):
     """The batch's data term ``sum_i w_i L_i / sum(w)``."""
     coefs, intercepts = split(params)
     dropped = None if masks is None else [np.empty_like(mask) for mask in masks]
-    layers = forward(X, coefs, intercepts, activation, masks=masks, dropped=dropped)
+    layers = forward(
+        X,
+        coefs,
+        intercepts,
+        activation,
+        kernels=NUMPY_KERNELS,
+        masks=masks,
+        dropped=dropped,
+    )
     value = LOSS_FUNCTIONS[loss, out](layers[-1], Y, sample_weight)
     return value / weight_sum(sample_weight)
 
 
-def gradients(params, X, Y, sample_weight, activation, out, loss, masks):
+def gradients(
+    params, X, Y, sample_weight, activation, out, loss, masks, kernels=NUMPY_KERNELS
+):
     """The backward pass's gradients, ``coef_grads + intercept_grads``."""
     coefs, intercepts = split(params)
     layer_units = [X.shape[1]] + [W.shape[1] for W in coefs]
     workspace = Workspace(layer_units, N_SAMPLES, coefs[0].dtype, masks is not None)
     activations, deltas, _, dropped = workspace.rows(N_SAMPLES)
     layers = forward(
-        X, coefs, intercepts, activation, activations, masks=masks, dropped=dropped
+        X,
+        coefs,
+        intercepts,
+        activation,
+        activations,
+        kernels=kernels,
+        masks=masks,
+        dropped=dropped,
     )
-    LOSS_FUNCTIONS[loss, out](layers[-1], Y, sample_weight)
-    scale = weight_sum(sample_weight)
-    layers[-1] *= 1.0 / scale
+    kernels.loss_and_delta(
+        layers[-1],
+        Y,
+        sample_weight,
+        1.0 / weight_sum(sample_weight),
+        loss=loss,
+        out_activation=out,
+    )
     backward(
         layers,
         coefs,
@@ -91,6 +114,7 @@ def gradients(params, X, Y, sample_weight, activation, out, loss, masks):
         workspace.coef_grads,
         workspace.intercept_grads,
         deltas,
+        kernels=kernels,
         masks=masks,
         hidden=activations,
     )
@@ -130,7 +154,7 @@ def make_masks(rng, p=0.3):
 @pytest.mark.parametrize("kind", list(TARGETS))
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_backward_matches_finite_differences(
-    activation, kind, weighted, loss, dropout, rng
+    activation, kind, weighted, loss, dropout, rng, kernels
 ):
     out, n_outputs = TARGETS[kind]
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
@@ -141,34 +165,37 @@ def test_backward_matches_finite_differences(
     problem = (X, Y, sample_weight, activation, out, loss, masks)
 
     expected = numerical_gradients(lambda p: objective(p, *problem), params)
-    assert_all_close(gradients(params, *problem), expected, rtol=1e-5, atol=1e-7)
+    actual = gradients(params, *problem, kernels=kernels)
+    assert_all_close(actual, expected, rtol=1e-5, atol=1e-7)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_forward_into_buffers_equals_forward_without(activation, rng):
+def test_forward_into_buffers_equals_forward_without(activation, rng, kernels):
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
     coefs, intercepts = split(make_params(2, rng))
     workspace = Workspace(UNITS + [2], N_SAMPLES + 3, np.float64)
     activations = workspace.rows(N_SAMPLES)[0]
 
-    layers = forward(X, coefs, intercepts, activation, activations)
+    layers = forward(X, coefs, intercepts, activation, activations, kernels=kernels)
     assert all(a is b for a, b in zip(layers[1:], activations))
-    assert_all_close(layers, forward(X, coefs, intercepts, activation), rtol=1e-14)
+    unbuffered = forward(X, coefs, intercepts, activation, kernels=kernels)
+    assert_all_close(layers, unbuffered, rtol=1e-14)
 
 
 @pytest.mark.parametrize("container", [sp.csr_matrix, sp.csr_array])
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_sparse_input_gives_dense_results(activation, container, rng):
+def test_sparse_input_gives_dense_results(activation, container, rng, kernels):
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
     X[rng.rand(*X.shape) < 0.5] = 0.0
     Y = make_targets("multiclass", rng)
     params = make_params(3, rng)
     coefs, intercepts = split(params)
-    problem = (Y, None, activation, "softmax", "log_loss", None)
+    problem = (Y, None, activation, "softmax", "log_loss", None, kernels)
 
-    logits = forward(container(X), coefs, intercepts, activation)[-1]
+    logits = forward(container(X), coefs, intercepts, activation, kernels=kernels)[-1]
     assert isinstance(logits, np.ndarray)
-    assert_allclose(logits, forward(X, coefs, intercepts, activation)[-1], rtol=1e-14)
+    dense = forward(X, coefs, intercepts, activation, kernels=kernels)[-1]
+    assert_allclose(logits, dense, rtol=1e-14)
     assert_all_close(
         gradients(params, container(X), *problem),
         gradients(params, X, *problem),
@@ -178,27 +205,29 @@ def test_sparse_input_gives_dense_results(activation, container, rng):
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_float32_network_stays_float32(activation, rng):
+def test_float32_network_stays_float32(activation, rng, kernels):
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
     Y = make_targets("multilabel", rng)
     params = make_params(3, rng)
     params32 = [p.astype(np.float32) for p in params]
-    problem = (Y, None, activation, "logistic", "log_loss", None)
+    problem = (Y, None, activation, "logistic", "log_loss", None, kernels)
 
-    layers = forward(X.astype(np.float32), *split(params32), activation)
+    layers = forward(
+        X.astype(np.float32), *split(params32), activation, kernels=kernels
+    )
     assert [layer.dtype for layer in layers] == [np.float32] * len(layers)
     grads32 = gradients(params32, X.astype(np.float32), *problem)
     assert [grad.dtype for grad in grads32] == [np.float32] * len(grads32)
     assert_all_close(grads32, gradients(params, X, *problem), rtol=1e-4, atol=1e-6)
 
 
-def test_backward_leaves_the_hidden_deltas_in_the_given_buffers(rng):
+def test_backward_leaves_the_hidden_deltas_in_the_given_buffers(rng, kernels):
     """``deltas[k - 1]`` ends holding ``delta_k = (delta_{k+1} W_k^T) phi'(z_k)``."""
     X = rng.standard_normal((N_SAMPLES, UNITS[0]))
     coefs, intercepts = split(make_params(2, rng))
     workspace = Workspace(UNITS + [2], N_SAMPLES, np.float64)
     activations, deltas, _, _ = workspace.rows(N_SAMPLES)
-    layers = forward(X, coefs, intercepts, "tanh", activations)
+    layers = forward(X, coefs, intercepts, "tanh", activations, kernels=kernels)
     layers[-1][...] = rng.standard_normal(layers[-1].shape)
     delta_2 = (layers[-1] @ coefs[2].T) * (1 - layers[2] ** 2)
     delta_1 = (delta_2 @ coefs[1].T) * (1 - layers[1] ** 2)
@@ -210,12 +239,13 @@ def test_backward_leaves_the_hidden_deltas_in_the_given_buffers(rng):
         workspace.coef_grads,
         workspace.intercept_grads,
         deltas,
+        kernels=kernels,
     )
     assert_allclose(workspace.deltas[0], delta_1, rtol=1e-13)
     assert_allclose(workspace.deltas[1], delta_2, rtol=1e-13)
 
 
-def test_forward_under_dropout_fills_the_dropped_buffers(rng):
+def test_forward_under_dropout_fills_the_dropped_buffers(rng, kernels):
     """The next layer sees ``d_k = a_k * mask_k``, kept in ``dropped[k]``.
 
     The activation buffers keep ``a_k`` itself, which the derivatives need.
@@ -230,7 +260,14 @@ def test_forward_under_dropout_fills_the_dropped_buffers(rng):
     logits = (a_2 * masks[1]) @ coefs[2] + intercepts[2]
 
     layers = forward(
-        X, coefs, intercepts, "tanh", activations, masks=masks, dropped=dropped
+        X,
+        coefs,
+        intercepts,
+        "tanh",
+        activations,
+        kernels=kernels,
+        masks=masks,
+        dropped=dropped,
     )
     assert all(a is b for a, b in zip(layers[1:-1], dropped))
     assert layers[-1] is activations[-1]
@@ -251,20 +288,32 @@ def two_layers(first_weight, second_weight):
 def test_check_finite_rejects_non_finite_inputs(bad):
     X = np.array([[1.0], [bad]])
     with pytest.raises(NonFiniteInputError):
-        forward(X, *two_layers(1.0, 1.0), "identity", check_finite=True)
+        forward(
+            X,
+            *two_layers(1.0, 1.0),
+            "identity",
+            kernels=NUMPY_KERNELS,
+            check_finite=True,
+        )
 
 
 def test_check_finite_rejects_a_first_layer_that_overflows():
     """Finite inputs whose first-layer outputs overflow are rejected as well."""
     X = np.array([[1.0], [1e300]])
     with np.errstate(over="ignore"), pytest.raises(NonFiniteInputError):
-        forward(X, *two_layers(1e300, 1.0), "identity", check_finite=True)
+        forward(
+            X,
+            *two_layers(1e300, 1.0),
+            "identity",
+            kernels=NUMPY_KERNELS,
+            check_finite=True,
+        )
 
 
 def test_forward_does_not_check_finiteness_by_default():
     """Without ``check_finite``, a NaN input simply propagates to the logits."""
     X = np.array([[1.0], [np.nan]])
-    logits = forward(X, *two_layers(1.0, 1.0), "identity")[-1]
+    logits = forward(X, *two_layers(1.0, 1.0), "identity", kernels=NUMPY_KERNELS)[-1]
     assert_array_equal(logits, [[1.0], [np.nan]])
 
 
@@ -272,7 +321,13 @@ def test_check_finite_accepts_finite_outputs_whose_sum_overflows():
     """The sum is only a shortcut: finite outputs near the float limit pass."""
     X = np.array([[1e308], [1e308]])
     with np.errstate(over="ignore"):
-        logits = forward(X, *two_layers(1.0, 1.0), "identity", check_finite=True)
+        logits = forward(
+            X,
+            *two_layers(1.0, 1.0),
+            "identity",
+            kernels=NUMPY_KERNELS,
+            check_finite=True,
+        )
     assert_array_equal(logits[-1], X)
 
 
@@ -280,7 +335,13 @@ def test_check_finite_looks_at_the_first_layer_only():
     """Overflow past the first layer is the training's to detect, not an input."""
     X = np.array([[1.0], [2.0]])
     with np.errstate(over="ignore"):
-        layers = forward(X, *two_layers(1e300, 1e300), "identity", check_finite=True)
+        layers = forward(
+            X,
+            *two_layers(1e300, 1e300),
+            "identity",
+            kernels=NUMPY_KERNELS,
+            check_finite=True,
+        )
     assert_array_equal(layers[1], [[1e300], [2e300]])
     assert_array_equal(layers[-1], [[np.inf], [np.inf]])
 

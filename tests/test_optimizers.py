@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_equal
 
+from skmlp._kernels import NUMPY_KERNELS
 from skmlp._optimizers import SGD, Adam
 
 LR = 0.1
@@ -28,21 +29,21 @@ def problem(rng):
     return params, first, second
 
 
-def step(optimizer, params, grads):
+def step(optimizer, params, grads, kernels=NUMPY_KERNELS):
     """Update copies of ``params`` with copies of ``grads``; return the result.
 
-    ``update`` overwrites the gradients, hence the copies.
+    ``update`` may overwrite the gradients, hence the copies.
     """
     params = [p.copy() for p in params]
-    optimizer.update(params, [g.copy() for g in grads])
+    optimizer.update(params, [g.copy() for g in grads], kernels=kernels)
     return params
 
 
-def assert_two_steps(optimizer, problem, by_hand):
+def assert_two_steps(optimizer, problem, by_hand, kernels):
     """Two updates of ``optimizer`` match ``by_hand(w0, g1, g2) -> (w1, w2)``."""
     params, first, second = problem
-    once = step(optimizer, params, first)
-    twice = step(optimizer, once, second)
+    once = step(optimizer, params, first, kernels)
+    twice = step(optimizer, once, second, kernels)
     expected = [by_hand(*args) for args in zip(params, first, second)]
     assert_all_close(once, [w1 for w1, _ in expected], rtol=1e-13)
     assert_all_close(twice, [w2 for _, w2 in expected], rtol=1e-13)
@@ -108,11 +109,11 @@ ALL_OPTIMIZERS = [make_sgd, make_nesterov, make_adaptive, make_adam]
 
 
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_sgd_without_momentum(nesterov, problem):
+def test_sgd_without_momentum(nesterov, problem, kernels):
     params, grads, _ = problem
     sgd = SGD(params, learning_rate_init=LR, momentum=0.0, nesterov=nesterov)
     expected = [w - LR * g for w, g in zip(params, grads)]
-    assert_all_close(step(sgd, params, grads), expected, rtol=1e-15)
+    assert_all_close(step(sgd, params, grads, kernels), expected, rtol=1e-15)
 
 
 @pytest.mark.parametrize(
@@ -124,8 +125,8 @@ def test_sgd_without_momentum(nesterov, problem):
     ],
     ids=["momentum", "nesterov", "adam"],
 )
-def test_two_steps_match_the_formulas(make_optimizer, by_hand, problem):
-    assert_two_steps(make_optimizer(problem[0]), problem, by_hand)
+def test_two_steps_match_the_formulas(make_optimizer, by_hand, problem, kernels):
+    assert_two_steps(make_optimizer(problem[0]), problem, by_hand, kernels)
 
 
 @pytest.mark.parametrize("power_t", [0.5, 0.25])
@@ -202,11 +203,11 @@ def test_state_is_plain_data_and_survives_pickle(make_optimizer, problem):
 
 
 @pytest.mark.parametrize("make_optimizer", ALL_OPTIMIZERS)
-def test_float32_params_keep_float32_state(make_optimizer, problem):
+def test_float32_params_keep_float32_state(make_optimizer, problem, kernels):
     params, first, _ = problem
     params = [p.astype(np.float32) for p in params]
     optimizer = make_optimizer(params)
-    params = step(optimizer, params, [g.astype(np.float32) for g in first])
+    params = step(optimizer, params, [g.astype(np.float32) for g in first], kernels)
     arrays = [leaf for leaf in state(optimizer) if isinstance(leaf, np.ndarray)]
     assert arrays, "the optimizer keeps per-parameter state"
     assert {a.dtype for a in arrays + params} == {np.dtype(np.float32)}

@@ -14,6 +14,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp._initializers import glorot_uniform
+from skmlp._kernels import NUMPY_KERNELS
 from skmlp._network import pack, split
 from skmlp._optimizers import SGD, Adam
 from skmlp._training import (
@@ -125,7 +126,7 @@ OPTIMIZERS = {
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("n_samples", [53, 30])  # four batches of 16, and two
 def test_epochs_match_the_reference(
-    rng, solver, activation, n_outputs, weighted, n_samples
+    rng, solver, activation, n_outputs, weighted, n_samples, kernels
 ):
     batch_size, alpha = 16, 0.01
     X = rng.standard_normal((n_samples, 6))
@@ -152,6 +153,7 @@ def test_epochs_match_the_reference(
         loss="log_loss",
         alpha=alpha,
         n_rows=batch_size,
+        kernels=kernels,
     )
     trainer = EpochTrainer(objective, make_optimizer([params]))
     epochs = trainer.epochs(
@@ -179,7 +181,7 @@ def test_epochs_match_the_reference(
         assert_allclose(ours, reference, rtol=1e-10, atol=1e-13)
 
 
-def make_objective(params, alpha, dropout):
+def make_objective(params, alpha, dropout, kernels=NUMPY_KERNELS):
     """An Objective for a 4-5-3 tanh network on ``params`` (flat, float64).
 
     Each Objective draws the same dropout masks, so that finite differences
@@ -198,12 +200,13 @@ def make_objective(params, alpha, dropout):
         n_rows=7,
         dropout=dropout,
         dropout_rng=np.random.default_rng(0),
+        kernels=kernels,
     )
 
 
 @pytest.mark.parametrize("dropout", [0.0, 0.3])
 @pytest.mark.parametrize("alpha", [0.0, 0.1])
-def test_objective_gradient_matches_finite_differences(alpha, dropout, rng):
+def test_objective_gradient_matches_finite_differences(alpha, dropout, rng, kernels):
     """The full objective, with the L2 penalty that Objective adds to backward's."""
     X = rng.standard_normal((7, 4))
     Y = np.eye(3)[rng.randint(3, size=7)]
@@ -213,7 +216,7 @@ def test_objective_gradient_matches_finite_differences(alpha, dropout, rng):
     def value(x):
         return make_objective(x, alpha, dropout)(X, Y, w, w.sum())
 
-    objective = make_objective(params, alpha, dropout)
+    objective = make_objective(params, alpha, dropout, kernels)
     objective(X, Y, w, w.sum())
     eps = 1e-6
     expected = [
@@ -266,6 +269,7 @@ SETTINGS = dict(
     alpha=0.0,
     n_rows=10,
     dropout=0.0,
+    kernels=NUMPY_KERNELS,
 )
 
 
@@ -312,11 +316,11 @@ def test_interrupted_epoch_rolls_back_and_propagates(network, rng, monkeypatch):
     next(epochs)
     before, calls = params.copy(), []
 
-    def update(*args):
+    def update(*args, **kwargs):
         calls.append(None)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return Adam.update(optimizer, *args)
+        return Adam.update(optimizer, *args, **kwargs)
 
     monkeypatch.setattr(optimizer, "update", update)
     with pytest.raises(KeyboardInterrupt):
@@ -379,6 +383,7 @@ def bounded(activation, coefs, intercepts, X):
         loss="log_loss",
         alpha=0.0,
         n_rows=X.shape[0],
+        kernels=NUMPY_KERNELS,
     )
     return objective.outputs_are_bounded_on(X)
 
@@ -436,6 +441,7 @@ def penalty_objective(alpha, scale):
         loss="log_loss",
         alpha=alpha,
         n_rows=3,
+        kernels=NUMPY_KERNELS,
     )
 
 
@@ -538,6 +544,7 @@ def lbfgs(params, views, X, Y, sample_weight=None, **options):
         loss="log_loss",
         alpha=options.pop("alpha", 1e-4),
         n_rows=len(X),
+        kernels=NUMPY_KERNELS,
     )
     losses = []
     settings = dict(max_iter=100, max_fun=15000, tol=1e-4)
@@ -645,6 +652,7 @@ def test_penalty_dominates_with_the_precision_of_the_weights():
         loss="log_loss",
         alpha=2e8,
         n_rows=3,
+        kernels=NUMPY_KERNELS,
     )
     assert objective.penalty_dominates(X.astype(np.float32), Y.astype(np.float32), None)
 

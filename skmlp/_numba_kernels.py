@@ -1,0 +1,239 @@
+"""Compiled twins of the element-wise kernels, each fused into one pass (numba).
+
+Only :func:`skmlp._kernels.get_kernels` imports this module, and only when the
+``performance`` extra is installed, so ``import skmlp`` never loads the
+compiler. Each public function has the signature and the result, to rounding,
+of its NumPy twin (named in its docstring); the tests compare every pair at
+float32 and float64.
+
+Three choices keep the loops as fast as the hardware allows:
+
+- the kernels stay in the arrays' dtype: constants are made with
+  ``Z.dtype.type`` and scalars arrive cast to it, since a float64 constant
+  would promote every float32 operation and halve the vector width;
+- ``error_model="numpy"``: a division follows IEEE rules instead of checking
+  for zero, a check that would stop LLVM from vectorizing the loop;
+- no ``fastmath``, which would let the compiler drop the NaN and infinity
+  checks that divergence detection relies on; only the sum of squares in
+  :func:`add_l2_gradient` may be reassociated, so that it vectorizes.
+
+The machine code is cached on disk (``cache=True``): only the first fit after
+an installation or upgrade compiles it.
+"""
+
+import numba
+import numpy as np
+
+_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
+
+IDENTITY, LOGISTIC, TANH, RELU = range(4)
+_ACTIVATION_CODES = {
+    "identity": IDENTITY,
+    "logistic": LOGISTIC,
+    "tanh": TANH,
+    "relu": RELU,
+}
+
+_LOSS_CODES = {
+    ("log_loss", "softmax"): 0,
+    ("log_loss", "logistic"): 1,
+    ("squared_error", "softmax"): 2,
+    ("squared_error", "logistic"): 3,
+}
+
+
+@_jit
+def _bias_activation(Z, b, kind):
+    half, one, zero = Z.dtype.type(0.5), Z.dtype.type(1), Z.dtype.type(0)
+    n, m = Z.shape
+    # One loop per activation: a branch inside the loop would not vectorize.
+    if kind == RELU:
+        for i in range(n):
+            for j in range(m):
+                v = Z[i, j] + b[j]
+                Z[i, j] = zero if v < zero else v  # NaN stays NaN, as in np.maximum
+    elif kind == LOGISTIC:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = (np.tanh((Z[i, j] + b[j]) * half) + one) * half
+    elif kind == TANH:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] = np.tanh(Z[i, j] + b[j])
+    else:
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] += b[j]
+
+
+def bias_activation(Z, b, activation):
+    """``Z <- phi(Z + b)`` in place; twin of
+    :func:`skmlp._activations.bias_activation`."""
+    _bias_activation(Z, b, _ACTIVATION_CODES[activation])
+    return Z
+
+
+@_jit
+def _activation_derivative(A, delta, kind):
+    one, zero = A.dtype.type(1), A.dtype.type(0)
+    n, m = A.shape
+    if kind == RELU:
+        for i in range(n):
+            for j in range(m):
+                # times 0 or 1, not a select: a NaN or infinite delta stays NaN
+                delta[i, j] *= one if A[i, j] > zero else zero
+    elif kind == LOGISTIC:
+        for i in range(n):
+            for j in range(m):
+                delta[i, j] = delta[i, j] * A[i, j] * (one - A[i, j])
+    elif kind == TANH:
+        for i in range(n):
+            for j in range(m):
+                delta[i, j] *= one - A[i, j] * A[i, j]
+
+
+def activation_derivative(A, delta, activation):
+    """``delta <- delta * phi'(z)`` from ``A = phi(z)``; twin of
+    :func:`skmlp._activations.activation_derivative`."""
+    if activation != "identity":
+        _activation_derivative(A, delta, _ACTIVATION_CODES[activation])
+
+
+@_jit
+def _loss_and_delta(Z, Y, sample_weight, scale, kind):
+    half, one, zero = Z.dtype.type(0.5), Z.dtype.type(1), Z.dtype.type(0)
+    n, m = Z.shape
+    weighted = sample_weight.shape[0] > 0
+    total = 0.0
+    for i in range(n):
+        w = sample_weight[i] if weighted else one
+        factor = w * scale
+        row_loss = zero
+        if kind == 0 or kind == 2:  # softmax
+            largest = Z[i, 0]
+            for j in range(1, m):
+                largest = max(largest, Z[i, j])
+            normalizer = zero
+            for j in range(m):
+                z = Z[i, j] - largest
+                if kind == 0:
+                    row_loss -= Y[i, j] * z
+                Z[i, j] = np.exp(z)
+                normalizer += Z[i, j]
+            if kind == 0:  # log(sum exp z) - <y, z>; delta = p - y
+                row_loss += np.log(normalizer)
+                for j in range(m):
+                    Z[i, j] = (Z[i, j] / normalizer - Y[i, j]) * factor
+            else:  # 1/2 ||p - y||^2; delta = p * ((p - y) - <p, p - y>)
+                inner = zero
+                for j in range(m):
+                    p = Z[i, j] / normalizer
+                    residual = p - Y[i, j]
+                    row_loss += half * residual * residual
+                    inner += p * residual
+                    Z[i, j] = p
+                for j in range(m):
+                    p = Z[i, j]
+                    Z[i, j] = p * ((p - Y[i, j]) - inner) * factor
+        else:  # logistic
+            for j in range(m):
+                z = Z[i, j]
+                p = (np.tanh(z * half) + one) * half
+                residual = p - Y[i, j]
+                if kind == 1:  # log(1 + exp z) - y z; delta = p - y
+                    row_loss += np.logaddexp(zero, z) - Y[i, j] * z
+                    Z[i, j] = residual * factor
+                else:  # 1/2 (p - y)^2; delta = (p - y) p (1 - p)
+                    row_loss += half * residual * residual
+                    Z[i, j] = residual * p * (one - p) * factor
+        total += w * row_loss
+    return total
+
+
+_NO_WEIGHTS = {dtype: np.empty(0, dtype) for dtype in (np.float32, np.float64)}
+
+
+def loss_and_delta(Z, Y, sample_weight, scale, *, loss, out_activation):
+    """The loss of the logits ``Z``; ``Z <- scale * delta``. Twin of
+    :func:`skmlp._losses.loss_and_delta`."""
+    weights = _NO_WEIGHTS[Z.dtype.type] if sample_weight is None else sample_weight
+    code = _LOSS_CODES[loss, out_activation]
+    return float(_loss_and_delta(Z, Y, weights, Z.dtype.type(scale), code))
+
+
+@_jit
+def column_sums(delta, out):
+    """``out <- sum_i delta_i``; twin of :func:`skmlp._network.column_sums`."""
+    out[:] = 0
+    # Row by row: the inner loop runs along a row, so it vectorizes.
+    for i in range(delta.shape[0]):
+        for j in range(delta.shape[1]):
+            out[j] += delta[i, j]
+    return out
+
+
+@numba.njit(cache=True, error_model="numpy", nogil=True, fastmath={"reassoc"})
+def _add_l2_gradient(weights, weight_grads, coef):
+    squares = weights.dtype.type(0)
+    for i in range(weights.shape[0]):
+        w = weights[i]
+        squares += w * w
+        weight_grads[i] += w * coef
+    return squares
+
+
+def add_l2_gradient(weights, weight_grads, coef, scratch):
+    """``||W||^2``, and ``grad <- grad + coef W``, in one pass; twin of
+    :func:`skmlp._losses.add_l2_gradient` (``scratch`` goes unused)."""
+    return float(_add_l2_gradient(weights, weight_grads, weights.dtype.type(coef)))
+
+
+@_jit
+def _adam_step(params, grads, ms, vs, beta_1, beta_2, epsilon, step):
+    for i in range(params.shape[0]):
+        g = grads[i]
+        m = ms[i] * beta_1 + g
+        v = vs[i] * beta_2 + g * g
+        ms[i], vs[i] = m, v
+        params[i] -= m / (np.sqrt(v) + epsilon) * step
+
+
+def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step):
+    """One Adam step in one pass; twin of :func:`skmlp._optimizers.adam_step`.
+
+    The arrays must be C-contiguous: they are flattened into views.
+    """
+    cast = params.dtype.type
+    _adam_step(
+        *(array.reshape(-1) for array in (params, grads, ms, vs)),
+        cast(beta_1),
+        cast(beta_2),
+        cast(epsilon),
+        cast(step),
+    )
+
+
+@_jit
+def _sgd_step(params, grads, velocities, rate, momentum, nesterov):
+    for i in range(params.shape[0]):
+        g = grads[i] * rate
+        velocity = velocities[i] * momentum - g
+        velocities[i] = velocity
+        if nesterov:
+            params[i] = (params[i] - g) + velocity * momentum
+        else:
+            params[i] += velocity
+
+
+def sgd_step(params, grads, velocities, *, rate, momentum, nesterov):
+    """One SGD step in one pass; twin of :func:`skmlp._optimizers.sgd_step`.
+
+    The arrays must be C-contiguous: they are flattened into views.
+    """
+    cast = params.dtype.type
+    _sgd_step(
+        *(array.reshape(-1) for array in (params, grads, velocities)),
+        cast(rate),
+        cast(momentum),
+        bool(nesterov),
+    )

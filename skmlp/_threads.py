@@ -1,0 +1,130 @@
+"""How many BLAS threads the matrix products of a training epoch get.
+
+A second BLAS thread speeds up the large products of a quiet machine, does
+nothing for small ones but synchronize, and, when another process takes a
+core, makes every product wait for a thread that is not running: an epoch
+then takes several times as long as with one thread. Which case holds depends
+on the network, the batch, the machine and the moment, so the trainer measures
+instead of guessing (:class:`BlasThreads`).
+"""
+
+import contextlib
+import functools
+import statistics
+import time
+
+from threadpoolctl import ThreadpoolController
+
+
+@functools.cache
+def _blas_libraries():
+    """The loaded BLAS libraries (NumPy's, SciPy's), found once per process."""
+    return ThreadpoolController().select(user_api="blas").lib_controllers
+
+
+class BlasThreads:
+    """Times batches under each BLAS thread count and uses the fastest.
+
+    The candidates are one thread and the count in force when the epoch
+    starts, so a limit set by the user (``threadpoolctl``, or
+    ``OPENBLAS_NUM_THREADS`` and the like), or by joblib in its workers, is
+    never exceeded. A probe runs ``2 * probes`` batches alternating between
+    the two counts; the one with the lower median batch time is used from
+    then on. A new probe starts after ``period`` batches, or as soon as the
+    median of the last ``window`` batches is ``slowdown`` times the chosen
+    count's median at the probe: another process has taken a core, and the
+    choice must follow within a few batches, not an epoch. (A median, as the
+    scheduler stretches single batches of a loaded machine at random.)
+
+    Use :meth:`epoch` around an epoch (it restores the original counts after)
+    and :meth:`batch` around each batch.
+
+    Parameters
+    ----------
+    probes : int, default=3
+        Batches timed under each count per probe.
+    period : int, default=1000
+        Batches between the end of a probe and the start of the next.
+    slowdown : float, default=1.3
+        How much slower than at the probe the batches must have become to
+        start a new probe.
+    window : int, default=16
+        Batches whose median is compared with the probe's.
+    """
+
+    def __init__(self, probes=3, period=1000, slowdown=1.3, window=16):
+        self.probes, self.period = probes, period
+        self.slowdown, self.window = slowdown, window
+        self.candidates = ()
+        self.chosen = None
+        self._plan = []  # the counts of the probe batches still to run
+        self._times = {}  # count -> seconds of its probe batches
+        self._until_probe = 0
+        self._recent = []  # seconds of the batches since the last check
+        self._reference = 0.0  # the chosen count's median probe batch
+        self._applied = self._count = self._start = None
+
+    @contextlib.contextmanager
+    def epoch(self):
+        """A context that sets the counts batch by batch and restores them after."""
+        libraries = _blas_libraries()
+        original = [library.num_threads for library in libraries]
+        ceiling = min(original, default=1)
+        candidates = (1, ceiling) if ceiling > 1 else ()
+        if candidates != self.candidates:  # the first epoch, or a new limit
+            self.candidates, self.chosen = candidates, None
+            self._plan, self._until_probe = [], 0
+        self._applied = None
+        try:
+            yield self
+        finally:
+            for library, count in zip(libraries, original):
+                library.set_num_threads(count)
+
+    def batch(self):
+        """A context that runs one batch under the count whose turn it is."""
+        return self
+
+    def __enter__(self):
+        if self.candidates:
+            self._count = self._next_count()
+            if self._count != self._applied:
+                for library in _blas_libraries():
+                    library.set_num_threads(self._count)
+                self._applied = self._count
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, exc_type, *exc_info):
+        if not self.candidates:
+            return
+        if exc_type is not None:  # not timed: a probe batch is run again
+            if self._count in self._times:
+                self._plan.append(self._count)
+            return
+        seconds = time.perf_counter() - self._start
+        if self._count in self._times:  # a probe batch
+            self._times[self._count].append(seconds)
+            if not self._plan:
+                medians = {c: statistics.median(t) for c, t in self._times.items()}
+                self.chosen = min(medians, key=medians.get)
+                self._reference = medians[self.chosen]
+                self._times, self._recent = {}, []
+                self._until_probe = self.period
+        else:
+            self._recent.append(seconds)
+            if len(self._recent) == self.window:
+                if statistics.median(self._recent) > self.slowdown * self._reference:
+                    self._until_probe = 0
+                self._recent = []
+
+    def _next_count(self):
+        if self._plan:
+            return self._plan.pop()
+        if self._until_probe:
+            self._until_probe -= 1
+            return self.chosen
+        # A new probe, alternating the counts so that both see the same load.
+        self._times = {count: [] for count in self.candidates}
+        self._plan = list(self.candidates) * self.probes
+        return self._plan.pop()
