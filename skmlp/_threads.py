@@ -10,6 +10,7 @@ instead of guessing (:class:`BlasThreads`).
 
 import contextlib
 import functools
+import math
 import statistics
 import time
 
@@ -29,12 +30,18 @@ class BlasThreads:
     starts, so a limit set by the user (``threadpoolctl``, or
     ``OPENBLAS_NUM_THREADS`` and the like), or by joblib in its workers, is
     never exceeded. A probe runs ``2 * probes`` batches alternating between
-    the two counts; the one with the lower median batch time is used from
-    then on. A new probe starts after ``period`` batches, or as soon as the
-    median of the last ``window`` batches is ``slowdown`` times the chosen
-    count's median at the probe: another process has taken a core, and the
-    choice must follow within a few batches, not an epoch. (A median, as the
-    scheduler stretches single batches of a loaded machine at random.)
+    the two counts (it ends early when one count's batches take less than
+    half as long as the other's); the one with the lower mean batch time is
+    used from then on. Means, not medians: on a loaded machine most batches
+    with two threads are fast, and the few that wait for a descheduled thread
+    cost more than the others save.
+
+    A new probe starts after ``period`` batches, or, when several threads were
+    chosen, as soon as the mean of the last ``window`` batches is ``slowdown``
+    times the chosen count's mean at the probe: another process has taken a
+    core, and the choice must follow within a few batches, not an epoch. With
+    one thread chosen, a slowdown is no reason to probe: more threads would
+    not help, and under load each probe batch with them costs several.
 
     Use :meth:`epoch` around an epoch (it restores the original counts after)
     and :meth:`batch` around each batch.
@@ -49,7 +56,7 @@ class BlasThreads:
         How much slower than at the probe the batches must have become to
         start a new probe.
     window : int, default=16
-        Batches whose median is compared with the probe's.
+        Batches whose mean is compared with the probe's.
     """
 
     def __init__(self, probes=3, period=1000, slowdown=1.3, window=16):
@@ -61,7 +68,7 @@ class BlasThreads:
         self._times = {}  # count -> seconds of its probe batches
         self._until_probe = 0
         self._recent = []  # seconds of the batches since the last check
-        self._reference = 0.0  # the chosen count's median probe batch
+        self._reference = 0.0  # the chosen count's mean probe batch
         self._applied = self._count = self._start = None
 
     @contextlib.contextmanager
@@ -105,18 +112,32 @@ class BlasThreads:
         seconds = time.perf_counter() - self._start
         if self._count in self._times:  # a probe batch
             self._times[self._count].append(seconds)
+            if self._clear_winner():
+                self._plan = []
             if not self._plan:
-                medians = {c: statistics.median(t) for c, t in self._times.items()}
-                self.chosen = min(medians, key=medians.get)
-                self._reference = medians[self.chosen]
+                means = {c: statistics.fmean(t) for c, t in self._times.items()}
+                self.chosen = min(means, key=means.get)
+                self._reference = means[self.chosen]
                 self._times, self._recent = {}, []
                 self._until_probe = self.period
-        else:
+        elif self.chosen > 1:
             self._recent.append(seconds)
             if len(self._recent) == self.window:
-                if statistics.median(self._recent) > self.slowdown * self._reference:
+                if statistics.fmean(self._recent) > self.slowdown * self._reference:
                     self._until_probe = 0
                 self._recent = []
+
+    def _clear_winner(self):
+        """Whether a count is twice as fast as the others in every batch so
+        far, and timed twice: a loaded machine makes the other count's batches
+        wait several times as long, and the probe needs no more of them."""
+        times = self._times
+        best = min(times, key=lambda count: max(times[count], default=math.inf))
+        return len(times[best]) >= 2 and all(
+            seconds and min(seconds) > 2 * max(times[best])
+            for count, seconds in times.items()
+            if count != best
+        )
 
     def _next_count(self):
         if self._plan:
@@ -126,5 +147,7 @@ class BlasThreads:
             return self.chosen
         # A new probe, alternating the counts so that both see the same load.
         self._times = {count: [] for count in self.candidates}
-        self._plan = list(self.candidates) * self.probes
+        self._plan = list(reversed(self.candidates)) * self.probes
+        # One thread first: under load, the batches of the other count are the
+        # slow ones, and the probe can end after one of them.
         return self._plan.pop()

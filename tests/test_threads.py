@@ -67,6 +67,26 @@ def test_one_thread_is_chosen_when_it_is_faster(monkeypatch):
     assert counts[6:] == [1] * 14
 
 
+def test_a_probe_ends_early_when_one_count_is_twice_as_fast(monkeypatch):
+    """Under load, a second thread makes every batch wait: one slow batch
+    beside two fast ones settles it."""
+    machine = Machine(monkeypatch)
+    machine.seconds = {1: 3.0, 2: 6.5}
+    threads = BlasThreads(probes=3)
+    with threads.epoch():
+        counts = machine.run(threads, 10)
+    assert counts == [1, 2, 1] + [1] * 7
+
+
+def test_a_probe_runs_in_full_when_the_counts_are_close(monkeypatch):
+    machine = Machine(monkeypatch)
+    machine.seconds = {1: 3.0, 2: 5.5}
+    threads = BlasThreads(probes=3)
+    with threads.epoch():
+        counts = machine.run(threads, 10)
+    assert counts == [1, 2] * 3 + [1] * 4
+
+
 def test_a_slowdown_starts_a_new_probe_within_a_window(monkeypatch):
     machine = Machine(monkeypatch)
     machine.seconds = {1: 3.0, 2: 2.0}
