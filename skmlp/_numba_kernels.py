@@ -192,17 +192,25 @@ def add_l2_gradient(weights, weight_grads, coef, scratch):
 
 
 @_jit
+def _normal(x, tiny):
+    """``x``, or 0 where it is subnormal (NaN stays NaN)."""
+    return x - x if abs(x) < tiny else x
+
+
+@_jit
 def _adam_step(params, grads, ms, vs, beta_1, beta_2, epsilon, step):
+    tiny = np.finfo(params.dtype).tiny
     for i in range(params.shape[0]):
         g = grads[i]
-        m = ms[i] * beta_1 + g
-        v = vs[i] * beta_2 + g * g
+        m = _normal(ms[i] * beta_1 + g, tiny)
+        v = _normal(vs[i] * beta_2 + g * g, tiny)
         ms[i], vs[i] = m, v
-        params[i] -= m / (np.sqrt(v) + epsilon) * step
+        params[i] = _normal(params[i] - m / (np.sqrt(v) + epsilon) * step, tiny)
 
 
 def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step):
-    """One Adam step in one pass; twin of :func:`skmlp._optimizers.adam_step`.
+    """One Adam step in one pass; twin of :func:`skmlp._optimizers.adam_step`,
+    with subnormal results set to zero (see :func:`sgd_step`).
 
     The arrays must be C-contiguous: they are flattened into views.
     """
@@ -218,18 +226,27 @@ def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step):
 
 @_jit
 def _sgd_step(params, grads, velocities, rate, momentum, nesterov):
+    tiny = np.finfo(params.dtype).tiny
     for i in range(params.shape[0]):
         g = grads[i] * rate
-        velocity = velocities[i] * momentum - g
+        velocity = _normal(velocities[i] * momentum - g, tiny)
         velocities[i] = velocity
         if nesterov:
-            params[i] = (params[i] - g) + velocity * momentum
+            params[i] = _normal((params[i] - g) + velocity * momentum, tiny)
         else:
-            params[i] += velocity
+            params[i] = _normal(params[i] + velocity, tiny)
 
 
 def sgd_step(params, grads, velocities, *, rate, momentum, nesterov):
-    """One SGD step in one pass; twin of :func:`skmlp._optimizers.sgd_step`.
+    """One SGD step in one pass; twin of :func:`skmlp._optimizers.sgd_step`,
+    with subnormal results set to zero.
+
+    Weights that only the L2 penalty moves (those of an always-zero input,
+    such as MNIST's border pixels) decay geometrically, through the subnormal
+    numbers, with their moments; arithmetic on subnormals takes a slow path
+    in the CPU, and made Adam's pass 4.7 times slower after 8 epochs of
+    MNIST in float32. Values below ``np.finfo(dtype).tiny`` (1.2e-38 in
+    float32, 2.2e-308 in float64) change no result that matters.
 
     The arrays must be C-contiguous: they are flattened into views.
     """

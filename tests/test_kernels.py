@@ -4,8 +4,9 @@ Each kernel of the numba set must give the NumPy reference's result to
 rounding, at float32 and float64, on random data and on the edge values
 (NaN, infinities, logits beyond exp's range) that divergence detection relies
 on; the optimizer steps match bit for bit, as they run the same operations in
-the same order. Then :func:`get_kernels`, which picks the set from
-``SKMLP_KERNELS``, and ``import skmlp``, which must not load the compiler.
+the same order, except that the compiled ones set subnormal results to zero.
+Then :func:`get_kernels`, which picks the set from ``SKMLP_KERNELS``, and
+``import skmlp``, which must not load the compiler.
 """
 
 import subprocess
@@ -167,6 +168,25 @@ def test_sgd_step_is_bit_identical(compiled, dtype, nesterov, rng):
     )
     assert_array_equal(actual[0], expected[0])
     assert_array_equal(actual[2], expected[2])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("step", ["adam_step", "sgd_step"])
+def test_steps_set_subnormal_results_to_zero(compiled, step, dtype):
+    """An L2-only weight decays through the subnormals: they become 0, a NaN
+    stays NaN, and normal values are left alone."""
+    tiny = np.finfo(dtype).tiny
+    params = np.array([tiny / 4, -tiny / 4, np.nan, 1.0, tiny], dtype)
+    state = np.array([tiny / 8, 0.0, 0.0, 0.0, 0.0], dtype)
+    grads = np.zeros(5, dtype)
+    if step == "adam_step":
+        settings = dict(beta_1=0.9, beta_2=0.999, epsilon=1e-8, step=1e-3)
+        compiled.adam_step(params, grads, state, np.ones(5, dtype), **settings)
+    else:
+        settings = dict(rate=0.1, momentum=0.5, nesterov=True)
+        compiled.sgd_step(params, grads, state, **settings)
+    assert_array_equal(params, np.array([0.0, 0.0, np.nan, 1.0, tiny], dtype))
+    assert_array_equal(state, np.zeros(5, dtype))
 
 
 @pytest.mark.parametrize("value", ["", "auto", " Numba "])
