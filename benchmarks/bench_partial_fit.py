@@ -40,7 +40,7 @@ from skmlp import FromScratchMLPClassifier
 from skmlp.datasets import load_mnist
 
 MEMORY_CALLS = 3  # traced partial_fit calls per estimator
-TARGET_SPEED_UP = 1.0  # skmlp no slower than scikit-learn per call
+TARGET_SPEED_UP = 1.5  # skmlp at least this much faster than scikit-learn per call
 TARGET_ALLOCATED = 2.5  # at most this many times the weights' size per call
 
 
