@@ -82,7 +82,8 @@ def _batch(array, rows, sample_idx, buffer):
     if isinstance(array, np.ndarray):
         # mode="clip" skips the bounds check that makes np.take buffer ``out``;
         # the indices are a permutation of the rows, so always in bounds.
-        return np.take(array, idx, axis=0, out=buffer[: len(idx)], mode="clip")
+        # The method, not np.take: its wrapper cost 1.4% of an MNIST epoch.
+        return array.take(idx, axis=0, out=buffer[: len(idx)], mode="clip")
     return array[idx]
 
 
@@ -322,9 +323,9 @@ class EpochTrainer:
     skipped. The batches run under the BLAS thread count that
     :class:`~skmlp._threads.BlasThreads` measures fastest; the caller's count
     is back in force between epochs. Each epoch first saves a
-    :class:`Checkpoint`; an epoch that
-    diverges or is interrupted is rolled back to it before the exception
-    propagates, and :meth:`rollback` does the same for the caller.
+    :class:`Checkpoint`; an epoch that diverges or is interrupted is rolled
+    back to it before the exception propagates, and :meth:`rollback` does the
+    same for the caller.
 
     Parameters
     ----------
