@@ -9,6 +9,7 @@ arrays and Python numbers, so pickles and skops files store it as data.
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -72,12 +73,34 @@ def _set_rate(optimizer, learning_rate_init, schedule, total_steps):
     optimizer.total_steps = total_steps
 
 
-def sgd_step(params, grads, velocities, *, rate, momentum, nesterov):
+class L2Gradient(NamedTuple):
+    """The L2 penalty's gradient ``coef * w`` on the first ``n_weights``
+    parameters (the weights; the biases follow them), for a step to add to
+    ``grads``: the step reads the parameters anyway, so the compiled kernels
+    add it in the same pass."""
+
+    n_weights: int
+    coef: float
+    """``alpha / sum_i w_i``."""
+    scratch: np.ndarray
+    """Of shape ``(n_weights,)``: the NumPy steps compute ``coef * w`` in it."""
+
+
+def _add_l2_gradient(params, grads, l2):
+    """``grads[:n] += coef * params[:n]`` for an :class:`L2Gradient`, or nothing."""
+    if l2 is not None:
+        np.multiply(params[: l2.n_weights], l2.coef, out=l2.scratch)
+        grads[: l2.n_weights] += l2.scratch
+
+
+def sgd_step(params, grads, velocities, *, rate, momentum, nesterov, l2=None):
     """One SGD step, in place: the velocity, then the parameters.
 
     ``v <- momentum v - rate g``, then ``w <- w + v``, or with Nesterov's
-    momentum ``w <- w - rate g + momentum v``; ``grads`` is overwritten.
+    momentum ``w <- w - rate g + momentum v``, where ``g`` is ``grads`` plus
+    the :class:`L2Gradient` ``l2`` if given; ``grads`` is overwritten.
     """
+    _add_l2_gradient(params, grads, l2)
     grads *= rate
     velocities *= momentum
     velocities -= grads
@@ -89,13 +112,15 @@ def sgd_step(params, grads, velocities, *, rate, momentum, nesterov):
         params += velocities
 
 
-def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step):
+def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step, l2=None):
     """One Adam step on the rescaled moments, in place; ``grads`` is overwritten.
 
     ``ms <- beta_1 ms + g``, ``vs <- beta_2 vs + g^2``, then
-    ``w <- w - step * ms / (sqrt(vs) + epsilon)``: ten whole-array passes, the
-    fewest NumPy ufuncs can do it in.
+    ``w <- w - step * ms / (sqrt(vs) + epsilon)``, where ``g`` is ``grads`` plus
+    the :class:`L2Gradient` ``l2`` if given: ten whole-array passes, the fewest
+    NumPy ufuncs can do it in (two more for ``l2``).
     """
+    _add_l2_gradient(params, grads, l2)
     ms *= beta_1
     ms += grads
     np.square(grads, out=grads)
@@ -191,11 +216,16 @@ class SGD:
         self.nesterov = bool(nesterov)
         self.power_t = float(power_t)
 
-    def update(self, params, grads, *, kernels):
-        """Apply one step to ``params`` in place; ``grads`` may be overwritten."""
+    def update(self, params, grads, *, kernels, l2=None):
+        """Apply one step to ``params`` in place; ``grads`` may be overwritten.
+
+        ``l2``, an :class:`L2Gradient` of the first of ``params``, is added
+        to its gradient.
+        """
         self.t += 1
         self.learning_rate = STEP_SCHEDULES[self.schedule](self)
-        for param, velocity, grad in zip(params, self.velocities, grads):
+        l2s = [l2] + [None] * (len(params) - 1)
+        for param, velocity, grad, l2 in zip(params, self.velocities, grads, l2s):
             kernels.sgd_step(
                 param,
                 grad,
@@ -203,6 +233,7 @@ class SGD:
                 rate=self.learning_rate,
                 momentum=self.momentum,
                 nesterov=self.nesterov,
+                l2=l2,
             )
 
     def epoch_ends(self, n_samples_seen):
@@ -303,8 +334,12 @@ class Adam:
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)
 
-    def update(self, params, grads, *, kernels):
-        """Apply one step to ``params`` in place; ``grads`` may be overwritten."""
+    def update(self, params, grads, *, kernels, l2=None):
+        """Apply one step to ``params`` in place; ``grads`` may be overwritten.
+
+        ``l2``, an :class:`L2Gradient` of the first of ``params``, is added
+        to its gradient.
+        """
         self.t += 1
         self.learning_rate = STEP_SCHEDULES[self.schedule](self)
         # m / (sqrt(v) + eps) = c * ms / (sqrt(vs) + eps / sqrt(1 - beta_2)) with
@@ -318,7 +353,8 @@ class Adam:
             * (1.0 - self.beta_1)
             / root
         )
-        for param, m, v, grad in zip(params, self.ms, self.vs, grads):
+        l2s = [l2] + [None] * (len(params) - 1)
+        for param, m, v, grad, l2 in zip(params, self.ms, self.vs, grads, l2s):
             kernels.adam_step(
                 param,
                 grad,
@@ -328,6 +364,7 @@ class Adam:
                 beta_2=self.beta_2,
                 epsilon=self.epsilon / root,
                 step=step,
+                l2=l2,
             )
 
     def epoch_ends(self, n_samples_seen):

@@ -20,6 +20,7 @@ import scipy.optimize
 
 from ._losses import LOSS_FUNCTIONS
 from ._network import Workspace, backward, forward
+from ._optimizers import L2Gradient
 from ._threads import BlasThreads
 
 
@@ -171,8 +172,13 @@ class Objective:
         self.dropout, self.dropout_rng = dropout, dropout_rng
         self.kernels = kernels
 
-    def __call__(self, X, Y, sample_weight, weight_sum):
-        """The batch objective; ``weight_sum`` is ``sum_i w_i`` (or ``n``), > 0."""
+    def __call__(self, X, Y, sample_weight, weight_sum, *, add_l2_gradient=True):
+        """The batch objective; ``weight_sum`` is ``sum_i w_i`` (or ``n``), > 0.
+
+        With ``add_l2_gradient=False``, ``grads`` is left without the L2
+        penalty's gradient, for the optimizer step to add from
+        :meth:`l2_gradient` in the pass it makes over the parameters anyway.
+        """
         activations, deltas, masks, dropped = self.workspace.rows(X.shape[0])
         if masks is not None:
             _draw_dropout_masks(masks, self.dropout, self.dropout_rng)
@@ -208,14 +214,26 @@ class Objective:
         if self.alpha:
             # the penalty alpha / 2 ||W||^2 and its gradient alpha W, divided by
             # sum(w) like the data term, on all the weights at once
-            squares = self.kernels.add_l2_gradient(
-                self.weights,
-                self.weight_grads,
-                self.alpha / weight_sum,
-                self._penalty_scratch,
-            )
+            if add_l2_gradient:
+                squares = self.kernels.add_l2_gradient(
+                    self.weights,
+                    self.weight_grads,
+                    self.alpha / weight_sum,
+                    self._penalty_scratch,
+                )
+            else:
+                squares = float(np.dot(self.weights, self.weights))
             loss += 0.5 * self.alpha * squares
         return loss / weight_sum
+
+    def l2_gradient(self, weight_sum):
+        """The L2 penalty's gradient left out by ``add_l2_gradient=False``,
+        as an :class:`~skmlp._optimizers.L2Gradient`, or None if ``alpha`` is 0."""
+        if not self.alpha:
+            return None
+        return L2Gradient(
+            self.weights.size, self.alpha / weight_sum, self._penalty_scratch
+        )
 
     def penalty_dominates(self, X, Y, sample_weight):
         """Whether the L2 penalty swamps the data term at the current parameters.
@@ -419,13 +437,15 @@ class EpochTrainer:
             if not weight_sum:
                 continue  # a batch of zero-weight samples carries no data
             with self.threads.batch():
-                batch_loss = self.objective(X, Y, w, weight_sum)
+                # The step adds the L2 gradient as it passes over the weights.
+                batch_loss = self.objective(X, Y, w, weight_sum, add_l2_gradient=False)
                 if not math.isfinite(batch_loss):
                     raise DivergenceError("the training loss became non-finite")
                 self.optimizer.update(
                     [self.params],
                     [self.objective.grads],
                     kernels=self.objective.kernels,
+                    l2=self.objective.l2_gradient(weight_sum),
                 )
             total_loss += batch_loss * n_batch
             n_counted += n_batch

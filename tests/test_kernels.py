@@ -18,6 +18,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from skmlp import _kernels
 from skmlp._kernels import NUMPY_KERNELS, get_kernels
+from skmlp._optimizers import L2Gradient
 
 DTYPES = [np.float32, np.float64]
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
@@ -143,31 +144,70 @@ def test_add_l2_gradient(compiled, dtype, rng):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_adam_step_is_bit_identical(compiled, dtype, rng):
+def l2_term(with_l2, dtype):
+    """An L2 term on the first 30 of 50 parameters, or None."""
+    return L2Gradient(30, 0.3, np.empty(30, dtype)) if with_l2 else None
+
+
+def with_l2_gradient(params, grads, l2):
+    """``grads`` with the L2 term added by hand."""
+    grads = grads.copy()
+    if l2 is not None:
+        grads[: l2.n_weights] += l2.coef * params[: l2.n_weights]
+    return grads
+
+
+@pytest.mark.parametrize("with_l2", [False, True], ids=["", "l2"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_adam_step_is_bit_identical(compiled, dtype, with_l2, rng):
     params, grads, ms = (rng.standard_normal(50).astype(dtype) for _ in range(3))
     vs = rng.uniform(0, 1, 50).astype(dtype)
     settings = dict(beta_1=0.8, beta_2=0.99, epsilon=1e-3, step=0.01)
+    l2 = l2_term(with_l2, dtype)
     (_, expected), (_, actual) = twins(
-        compiled, "adam_step", params, grads, ms, vs, **settings
+        compiled, "adam_step", params, grads, ms, vs, **settings, l2=l2
     )
-    for name, a, e in zip(["params", "grads", "ms", "vs"], actual, expected):
+    (_, by_hand), _ = twins(
+        compiled,
+        "adam_step",
+        params,
+        with_l2_gradient(params, grads, l2),
+        ms,
+        vs,
+        **settings,
+    )
+    for name, a, e, h in zip(
+        ["params", "grads", "ms", "vs"], actual, expected, by_hand
+    ):
         if name != "grads":  # scratch space for NumPy, untouched when compiled
             assert_array_equal(a, e, err_msg=name)
+            assert_array_equal(a, h, err_msg=name)
             assert a.dtype == dtype
 
 
+@pytest.mark.parametrize("with_l2", [False, True], ids=["", "l2"])
 @pytest.mark.parametrize("nesterov", [False, True])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_sgd_step_is_bit_identical(compiled, dtype, nesterov, rng):
+def test_sgd_step_is_bit_identical(compiled, dtype, nesterov, with_l2, rng):
     params, grads, velocities = (
         rng.standard_normal(50).astype(dtype) for _ in range(3)
     )
     settings = dict(rate=0.1, momentum=0.9, nesterov=nesterov)
+    l2 = l2_term(with_l2, dtype)
     (_, expected), (_, actual) = twins(
-        compiled, "sgd_step", params, grads, velocities, **settings
+        compiled, "sgd_step", params, grads, velocities, **settings, l2=l2
     )
-    assert_array_equal(actual[0], expected[0])
-    assert_array_equal(actual[2], expected[2])
+    (_, by_hand), _ = twins(
+        compiled,
+        "sgd_step",
+        params,
+        with_l2_gradient(params, grads, l2),
+        velocities,
+        **settings,
+    )
+    for index in (0, 2):  # the parameters and the velocities
+        assert_array_equal(actual[index], expected[index])
+        assert_array_equal(actual[index], by_hand[index])
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

@@ -226,6 +226,26 @@ def test_objective_gradient_matches_finite_differences(alpha, dropout, rng, kern
     assert_allclose(objective.grads, expected, rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.parametrize("alpha", [0.0, 0.1])
+def test_the_l2_gradient_left_to_the_step_completes_the_gradient(alpha, rng, kernels):
+    X, Y = rng.standard_normal((7, 4)), np.eye(3)[rng.randint(3, size=7)]
+    w = rng.uniform(0.5, 2, 7)
+    params = rng.standard_normal(4 * 5 + 5 * 3 + 5 + 3)
+    full = make_objective(params, alpha, 0.0, kernels)
+    loss = full(X, Y, w, w.sum())
+    partial = make_objective(params, alpha, 0.0, kernels)
+    assert partial(X, Y, w, w.sum(), add_l2_gradient=False) == pytest.approx(loss)
+    l2 = partial.l2_gradient(w.sum())
+    if not alpha:
+        assert l2 is None
+        assert_array_equal(partial.grads, full.grads)
+        return
+    assert (l2.n_weights, l2.coef) == (4 * 5 + 5 * 3, alpha / w.sum())
+    completed = partial.grads.copy()
+    completed[: l2.n_weights] += l2.coef * params[: l2.n_weights]
+    assert_allclose(completed, full.grads, rtol=1e-14)
+
+
 def test_divergence_rolls_back_the_epoch(rng):
     X = rng.standard_normal((40, 3)) * 1e150
     Y = np.eye(2)[rng.randint(2, size=40)]
