@@ -35,11 +35,12 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 LOGISTIC, TANH, RELU = range(3)
 _DERIVATIVE_CODES = {"logistic": LOGISTIC, "tanh": TANH, "relu": RELU}
 
+SOFTMAX_LOG_LOSS, LOGISTIC_LOG_LOSS, SOFTMAX_SQUARED, LOGISTIC_SQUARED = range(4)
 _LOSS_CODES = {
-    ("log_loss", "softmax"): 0,
-    ("log_loss", "logistic"): 1,
-    ("squared_error", "softmax"): 2,
-    ("squared_error", "logistic"): 3,
+    ("log_loss", "softmax"): SOFTMAX_LOG_LOSS,
+    ("log_loss", "logistic"): LOGISTIC_LOG_LOSS,
+    ("squared_error", "softmax"): SOFTMAX_SQUARED,
+    ("squared_error", "logistic"): LOGISTIC_SQUARED,
 }
 
 
@@ -112,18 +113,18 @@ def _loss_and_delta(Z, Y, sample_weight, scale, kind):
         w = sample_weight[i] if weighted else one
         factor = w * scale
         row_loss = zero
-        if kind == 0 or kind == 2:  # softmax
+        if kind == SOFTMAX_LOG_LOSS or kind == SOFTMAX_SQUARED:
             largest = Z[i, 0]
             for j in range(1, m):
                 largest = max(largest, Z[i, j])
             normalizer = zero
             for j in range(m):
                 z = Z[i, j] - largest
-                if kind == 0:
+                if kind == SOFTMAX_LOG_LOSS:
                     row_loss -= Y[i, j] * z
                 Z[i, j] = np.exp(z)
                 normalizer += Z[i, j]
-            if kind == 0:  # log(sum exp z) - <y, z>; delta = p - y
+            if kind == SOFTMAX_LOG_LOSS:  # log(sum exp z) - <y, z>; delta = p - y
                 row_loss += np.log(normalizer)
                 for j in range(m):
                     Z[i, j] = (Z[i, j] / normalizer - Y[i, j]) * factor
@@ -143,7 +144,7 @@ def _loss_and_delta(Z, Y, sample_weight, scale, kind):
                 z = Z[i, j]
                 p = (np.tanh(z * half) + one) * half
                 residual = p - Y[i, j]
-                if kind == 1:  # log(1 + exp z) - y z; delta = p - y
+                if kind == LOGISTIC_LOG_LOSS:  # log(1 + exp z) - y z; delta = p - y
                     row_loss += np.logaddexp(zero, z) - Y[i, j] * z
                     Z[i, j] = residual * factor
                 else:  # 1/2 (p - y)^2; delta = (p - y) p (1 - p)
@@ -194,7 +195,7 @@ def add_l2_gradient(weights, weight_grads, coef, scratch):
 @_jit
 def _normal(x, tiny):
     """``x``, or 0 where it is subnormal (NaN stays NaN)."""
-    return x - x if abs(x) < tiny else x
+    return x - x if abs(x) < tiny else x  # x - x: a zero of x's type
 
 
 @_jit
