@@ -12,9 +12,15 @@ import contextlib
 import functools
 import math
 import statistics
+import threading
 import time
 
 from threadpoolctl import ThreadpoolController
+
+# The BLAS thread count is the process's: of fits that run at once in threads
+# (joblib's threading backend, Dask's threaded scheduler), only the first to
+# start an epoch tunes it, so that none restores a count another one set.
+_tuning = threading.Lock()
 
 
 @functools.cache
@@ -44,7 +50,8 @@ class BlasThreads:
     not help, and under load each probe batch with them costs several.
 
     Use :meth:`epoch` around an epoch (it restores the original counts after)
-    and :meth:`batch` around each batch.
+    and :meth:`batch` around each batch. While another thread of the process
+    is tuning, an epoch leaves the counts alone.
 
     Parameters
     ----------
@@ -74,19 +81,26 @@ class BlasThreads:
     @contextlib.contextmanager
     def epoch(self):
         """A context that sets the counts batch by batch and restores them after."""
-        libraries = _blas_libraries()
-        original = [library.num_threads for library in libraries]
-        ceiling = min(original, default=1)
-        candidates = (1, ceiling) if ceiling > 1 else ()
-        if candidates != self.candidates:  # the first epoch, or a new limit
-            self.candidates, self.chosen = candidates, None
-            self._plan, self._until_probe = [], 0
-        self._applied = None
-        try:
+        if not _tuning.acquire(blocking=False):
+            self.candidates = ()
             yield self
+            return
+        try:
+            libraries = _blas_libraries()
+            original = [library.num_threads for library in libraries]
+            ceiling = min(original, default=1)
+            candidates = (1, ceiling) if ceiling > 1 else ()
+            if candidates != self.candidates:  # the first epoch, or a new limit
+                self.candidates, self.chosen = candidates, None
+                self._plan, self._until_probe = [], 0
+            self._applied = None
+            try:
+                yield self
+            finally:
+                for library, count in zip(libraries, original):
+                    library.set_num_threads(count)
         finally:
-            for library, count in zip(libraries, original):
-                library.set_num_threads(count)
+            _tuning.release()
 
     def batch(self):
         """A context that runs one batch under the count whose turn it is."""

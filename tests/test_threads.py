@@ -172,6 +172,22 @@ def test_a_failed_batch_is_not_timed(monkeypatch):
         assert threads.chosen == 2
 
 
+def test_an_epoch_leaves_the_counts_alone_while_another_one_tunes(monkeypatch):
+    """Fits running at once in threads share the process's BLAS: only the
+    first tunes it, and the other restores nothing it did not set."""
+    machine = Machine(monkeypatch)
+    first, second = BlasThreads(), BlasThreads()
+    with first.epoch():
+        machine.run(first, 2)
+        with second.epoch():
+            assert second.candidates == ()
+            machine.run(second, 3)
+        assert machine.libraries[0].num_threads == first._applied
+    assert [library.num_threads for library in machine.libraries] == [2, 2]
+    with second.epoch():  # its turn, once the first has finished
+        assert second.candidates == (1, 2)
+
+
 @pytest.fixture
 def real_libraries(monkeypatch):
     """The real BLAS libraries, recording the counts training sets."""
