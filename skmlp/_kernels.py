@@ -8,7 +8,8 @@ exist:
 
 - ``NUMPY_KERNELS``, the reference: NumPy ufuncs, several passes per step;
 - the compiled set (``skmlp._numba_kernels``), which fuses each step into one
-  pass and is available with the ``performance`` extra (numba).
+  pass where that is faster (all but tanh and logistic hidden layers), and is
+  available with the ``performance`` extra (numba).
 
 :func:`get_kernels` picks one for a fit. The environment variable
 ``SKMLP_KERNELS`` overrides the choice: ``numpy`` forces the reference set

@@ -87,6 +87,36 @@ def test_a_probe_runs_in_full_when_the_counts_are_close(monkeypatch):
     assert counts == [1, 2] * 3 + [1] * 4
 
 
+def test_a_probe_ends_early_for_either_count(monkeypatch):
+    machine = Machine(monkeypatch)
+    machine.seconds = {1: 6.5, 2: 3.0}
+    threads = BlasThreads(probes=3)
+    with threads.epoch():
+        counts = machine.run(threads, 8)
+    assert counts == [1, 2, 1, 2] + [2] * 4
+
+
+def test_the_counts_are_set_only_when_they_change(monkeypatch):
+    machine = Machine(monkeypatch)
+    machine.seconds = {1: 3.0, 2: 2.0}
+    threads = BlasThreads(probes=3)
+    with threads.epoch():
+        machine.run(threads, 6 + 20)
+    # one setting per probe batch, then none, then the restore
+    assert machine.libraries[0].history == [1, 2, 1, 2, 1, 2, 2]
+
+
+def test_with_one_thread_chosen_a_slowdown_starts_no_probe(monkeypatch):
+    """More threads would not help, and under load they cost several batches."""
+    machine = Machine(monkeypatch)
+    machine.seconds = {1: 2.0, 2: 3.0}
+    threads = BlasThreads(probes=3, window=4)
+    with threads.epoch():
+        machine.run(threads, 6)
+        machine.seconds = {1: 6.0, 2: 3.0}
+        assert machine.run(threads, 12) == [1] * 12
+
+
 def test_a_slowdown_starts_a_new_probe_within_a_window(monkeypatch):
     machine = Machine(monkeypatch)
     machine.seconds = {1: 3.0, 2: 2.0}
