@@ -224,8 +224,8 @@ class SGD:
         """
         self.t += 1
         self.learning_rate = STEP_SCHEDULES[self.schedule](self)
-        l2s = [l2] + [None] * (len(params) - 1)
-        for param, velocity, grad, l2 in zip(params, self.velocities, grads, l2s):
+        terms = [l2] + [None] * (len(params) - 1)
+        for param, velocity, grad, term in zip(params, self.velocities, grads, terms):
             kernels.sgd_step(
                 param,
                 grad,
@@ -233,7 +233,7 @@ class SGD:
                 rate=self.learning_rate,
                 momentum=self.momentum,
                 nesterov=self.nesterov,
-                l2=l2,
+                l2=term,
             )
 
     def epoch_ends(self, n_samples_seen):
@@ -353,8 +353,8 @@ class Adam:
             * (1.0 - self.beta_1)
             / root
         )
-        l2s = [l2] + [None] * (len(params) - 1)
-        for param, m, v, grad, l2 in zip(params, self.ms, self.vs, grads, l2s):
+        terms = [l2] + [None] * (len(params) - 1)
+        for param, m, v, grad, term in zip(params, self.ms, self.vs, grads, terms):
             kernels.adam_step(
                 param,
                 grad,
@@ -364,7 +364,7 @@ class Adam:
                 beta_2=self.beta_2,
                 epsilon=self.epsilon / root,
                 step=step,
-                l2=l2,
+                l2=term,
             )
 
     def epoch_ends(self, n_samples_seen):
