@@ -2,4 +2,8 @@
 
 from importlib.util import find_spec
 
-collect_ignore = [] if find_spec("skl2onnx") else ["skmlp/onnx.py"]
+EXTRA_MODULES = {"skl2onnx": "skmlp/onnx.py", "numba": "skmlp/_numba_kernels.py"}
+
+collect_ignore = [
+    path for module, path in EXTRA_MODULES.items() if not find_spec(module)
+]
