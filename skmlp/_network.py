@@ -12,9 +12,10 @@ into gradients::
 
 where the deltas already carry the ``1 / n`` (or ``1 / sum(w)``) factor. The
 L2 penalty's gradient is the caller's to add (``_training`` adds it to all the
-weights at once, in the objective or in the optimizer step). The element-wise work (bias and activation, derivative,
-column sums) goes through a kernel set (``skmlp._kernels``), NumPy's or a
-compiled one; the matrix products are NumPy's (BLAS).
+weights at once, in the objective or in the optimizer step). The element-wise
+work (bias and activation, derivative, column sums) goes through a kernel set
+(``skmlp._kernels``), NumPy's or a compiled one; the matrix products are
+NumPy's (BLAS).
 Nothing here knows about estimators; ``a_0`` may be a SciPy sparse matrix.
 """
 
