@@ -324,9 +324,11 @@ def numpy_floor(hidden, epochs, batch_size):
     """The work a dense NumPy epoch cannot skip: a lower bound on its time.
 
     Per batch: gather the shuffled rows into a reused buffer, the matrix
-    products of one forward and one backward pass (``a_k W_k``, ``a_k^T delta``
-    and ``delta W_k^T``) into reused outputs, and Adam's step in the ten
-    whole-vector ufunc passes its formula takes without fused kernels. No
+    products of one forward and one backward pass (``a_k W_k``, ``delta^T a_k``
+    and ``delta W_k^T``) into reused outputs, with the weights column-major as
+    skmlp lays them out (the faster layout for the gradient's product), and
+    Adam's step in the ten whole-vector ufunc passes its formula takes without
+    fused kernels. No
     biases, activations, loss or penalty; the values never matter, and the
     weights are scaled so that nothing overflows. Its ``predict_proba`` is the
     products alone.
@@ -366,7 +368,10 @@ def numpy_floor(hidden, epochs, batch_size):
         m, v = np.zeros_like(params), np.zeros_like(params)
         offsets = np.cumsum([0, *sizes])
         coefs, coef_grads = (
-            [flat[a:b].reshape(fan) for a, b, fan in zip(offsets, offsets[1:], fans)]
+            [
+                flat[a:b].reshape(fan, order="F")
+                for a, b, fan in zip(offsets, offsets[1:], fans)
+            ]
             for flat in (params, grads)
         )
         X_batch = np.empty((batch_size, X.shape[1]), dtype)
@@ -385,7 +390,7 @@ def numpy_floor(hidden, epochs, batch_size):
                     layers.append(np.matmul(layers[-1], W, out=out[:n]))
                 delta = layers[-1]
                 for k in range(len(coefs) - 1, -1, -1):
-                    np.matmul(layers[k].T, delta, out=coef_grads[k])
+                    np.matmul(delta.T, layers[k], out=coef_grads[k].T)
                     if k:
                         delta = np.matmul(delta, coefs[k].T, out=deltas[k][:n])
                 m *= 0.9

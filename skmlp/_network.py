@@ -37,11 +37,18 @@ def matmul(A, B, out=None):
 
 
 def split(flat, shapes):
-    """Views of consecutive pieces of the 1-d array ``flat``, one per shape."""
+    """Views of consecutive pieces of the 1-d array ``flat``, one per shape.
+
+    Matrices are laid out column-major: ``W_k`` of shape ``(fan_in, fan_out)``
+    is stored as ``W_k^T``, C-contiguous, so that :func:`backward` computes
+    the gradient as ``delta^T a_k`` straight into it. BLAS runs that product
+    faster than ``a_k^T delta`` (on MNIST's first layer, 319 against 391 µs
+    per batch); ``a_k W_k`` is as fast either way.
+    """
     views, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
-        views.append(flat[start : start + size].reshape(shape))
+        views.append(flat[start : start + size].reshape(shape, order="F"))
         start += size
     return views
 
@@ -246,8 +253,13 @@ def backward(
     """
     delta = layers[-1]
     for k in range(len(coefs) - 1, -1, -1):
-        # (fan_in, n) @ (n, fan_out) -> (fan_in, fan_out)
-        matmul(layers[k].T, delta, out=coef_grads[k])
+        if isinstance(layers[k], np.ndarray):
+            # (fan_out, n) @ (n, fan_in) -> (fan_out, fan_in), into the
+            # C-contiguous W_k^T that split() lays out
+            np.matmul(delta.T, layers[k], out=coef_grads[k].T)
+        else:
+            # (fan_in, n) @ (n, fan_out) -> (fan_in, fan_out), a_0 sparse
+            coef_grads[k][...] = layers[k].T @ delta
         kernels.column_sums(delta, intercept_grads[k])
         if k:
             # (n, fan_out) @ (fan_out, fan_in) -> (n, fan_in)

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 import skmlp._training
 from skmlp import FromScratchMLPClassifier
+from skmlp._network import FlatParameters
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning"),
@@ -655,8 +656,8 @@ def test_divergence_from_a_huge_alpha_says_to_lower_alpha(iris, solver, alpha):
 
 
 def flat(clf):
-    """All the weights, then all the biases, of ``clf`` in one vector."""
-    return np.concatenate([a.ravel() for a in clf.coefs_ + clf.intercepts_])
+    """A copy of the parameter vector of ``clf``, laid out as the optimizer's."""
+    return FlatParameters.of(clf.coefs_, clf.intercepts_, copy=True).vector
 
 
 def test_set_params_between_partial_fit_calls_takes_effect(iris):

@@ -417,7 +417,7 @@ def test_pack_copies_arrays_into_one_vector_in_order(dtype, rng):
     flat, views = pack(arrays)
     assert flat.dtype == dtype
     assert flat.shape == (sum(a.size for a in arrays),)
-    assert_array_equal(flat, np.concatenate([a.ravel() for a in arrays]))
+    assert_array_equal(flat, np.concatenate([a.ravel(order="F") for a in arrays]))
     assert not any(np.shares_memory(flat, a) for a in arrays)
     for view, array in zip(views, arrays):
         assert view.shape == array.shape
@@ -442,7 +442,7 @@ def test_pack_of_a_single_array(dtype, rng):
     array = rng.standard_normal((3, 2)).astype(dtype)
     flat, views = pack([array])
     assert flat.dtype == dtype
-    assert_array_equal(flat, array.ravel())
+    assert_array_equal(flat, array.ravel(order="F"))
     assert not np.shares_memory(flat, array)
     again, same = pack(views)
     assert again is flat
@@ -473,7 +473,7 @@ def test_pack_copies_views_it_did_not_make(arrange, rng):
     """Only consecutive views covering the whole vector, in order, are kept."""
     flat, views = pack(layer_arrays(rng))
     arrays = ARRANGEMENTS[arrange](flat, views)
-    expected = np.concatenate([a.ravel() for a in arrays])
+    expected = np.concatenate([a.ravel(order="F") for a in arrays])
 
     packed, packed_views = pack(arrays)
     assert packed is not flat
@@ -496,7 +496,7 @@ def test_flat_parameters_of_packs_coefs_then_intercepts(rng):
     coefs, intercepts = split(layer_arrays(rng))
     packed = FlatParameters.of(coefs, intercepts)
     assert_array_equal(
-        packed.vector, np.concatenate([a.ravel() for a in coefs + intercepts])
+        packed.vector, np.concatenate([a.ravel(order="F") for a in coefs + intercepts])
     )
     assert len(packed.coefs) == len(coefs)
     assert len(packed.intercepts) == len(intercepts)
