@@ -182,7 +182,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         The number of training samples seen.
 
     coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
-        The weight matrix of each layer.
+        The weight matrix of each layer: column-major views of the one
+        parameter vector that training updates.
 
     intercepts_ : list of ndarray of shape (n_fan_out,)
         The bias vector of each layer.

@@ -6,6 +6,7 @@ and the compiled one where numba is installed.
 """
 
 import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -204,6 +205,22 @@ def test_partial_fit_with_early_stopping_trains(iris):
         assert clf.n_iter_ == n_iter
     assert clf.t_ == 2 * X.shape[0]
     assert len(clf.loss_curve_) == 2
+
+
+def test_partial_fit_allocates_less_than_a_weight_matrix_per_call():
+    """A stream of calls reuses the buffers of the first: no copy of the
+    (column-major) weights is made, not even to bound the outputs."""
+    rng = np.random.default_rng(0)
+    X, y = rng.random((200, 300)), rng.integers(0, 3, 200)
+    clf = FromScratchMLPClassifier(hidden_layer_sizes=(300,), random_state=0)
+    clf.partial_fit(X, y, classes=[0, 1, 2]).partial_fit(X, y)
+    tracemalloc.start()
+    try:
+        clf.partial_fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < clf.coefs_[0].nbytes / 4
 
 
 def test_partial_fit_needs_classes_first(iris):
