@@ -68,6 +68,7 @@ from sklearn.datasets import make_classification
 from sklearn.neural_network import MLPClassifier
 
 from skmlp import FromScratchMLPClassifier
+from skmlp._network import weight_order
 from skmlp.datasets import load_mnist
 
 # The speed issue's targets: the least speed-up over each contender, by
@@ -324,14 +325,14 @@ def numpy_floor(hidden, epochs, batch_size):
     """The work a dense NumPy epoch cannot skip: a lower bound on its time.
 
     Per batch: gather the shuffled rows into a reused buffer, the matrix
-    products of one forward and one backward pass (``a_k W_k``, ``delta^T a_k``
-    and ``delta W_k^T``) into reused outputs, with the weights column-major as
-    skmlp lays them out (the faster layout for the gradient's product), and
-    Adam's step in the ten whole-vector ufunc passes its formula takes without
-    fused kernels. No
-    biases, activations, loss or penalty; the values never matter, and the
-    weights are scaled so that nothing overflows. Its ``predict_proba`` is the
-    products alone.
+    products of one forward and one backward pass (``a_k W_k``, the weight
+    gradient and ``delta W_k^T``) into reused outputs, with the weights laid
+    out as skmlp lays them out (``skmlp._network.weight_order``: the faster
+    product for the weight gradient), and Adam's step in the ten whole-vector
+    ufunc passes its formula takes without fused kernels. No biases,
+    activations, loss or penalty; the values never matter, and the weights are
+    scaled so that nothing overflows. Its ``predict_proba`` is the products
+    alone.
 
     Parameters
     ----------
@@ -369,7 +370,7 @@ def numpy_floor(hidden, epochs, batch_size):
         offsets = np.cumsum([0, *sizes])
         coefs, coef_grads = (
             [
-                flat[a:b].reshape(fan, order="F")
+                flat[a:b].reshape(fan, order=weight_order(dtype))
                 for a, b, fan in zip(offsets, offsets[1:], fans)
             ]
             for flat in (params, grads)
@@ -390,7 +391,10 @@ def numpy_floor(hidden, epochs, batch_size):
                     layers.append(np.matmul(layers[-1], W, out=out[:n]))
                 delta = layers[-1]
                 for k in range(len(coefs) - 1, -1, -1):
-                    np.matmul(delta.T, layers[k], out=coef_grads[k].T)
+                    if coef_grads[k].flags.c_contiguous:
+                        np.matmul(layers[k].T, delta, out=coef_grads[k])
+                    else:
+                        np.matmul(delta.T, layers[k], out=coef_grads[k].T)
                     if k:
                         delta = np.matmul(delta, coefs[k].T, out=deltas[k][:n])
                 m *= 0.9

@@ -182,8 +182,8 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         The number of training samples seen.
 
     coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
-        The weight matrix of each layer: column-major views of the one
-        parameter vector that training updates.
+        The weight matrix of each layer: views of the one parameter vector
+        that training updates, column-major in float64.
 
     intercepts_ : list of ndarray of shape (n_fan_out,)
         The bias vector of each layer.

@@ -22,6 +22,7 @@ from skmlp._network import (
     backward,
     forward,
     pack,
+    weight_order,
 )
 
 N_SAMPLES = 8
@@ -411,13 +412,27 @@ def layer_arrays(rng, dtype=np.float64):
     return [a.astype(dtype) for a in coefs + intercepts]
 
 
+@pytest.mark.parametrize(
+    "dtype, layout", [(np.float64, "F_CONTIGUOUS"), (np.float32, "C_CONTIGUOUS")]
+)
+def test_weights_are_laid_out_for_the_faster_gradient_product(dtype, layout, rng):
+    """Column-major in float64, row-major in float32 (see weight_order); the
+    gradients of a workspace are laid out like the weights."""
+    _, views = pack(layer_arrays(rng, dtype))
+    workspace = Workspace([5, 4, 3], N_SAMPLES, dtype)
+    for W, grad in zip(views[:2], workspace.coef_grads):
+        assert W.flags[layout] and grad.flags[layout]  # 5 x 4: only one is set
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pack_copies_arrays_into_one_vector_in_order(dtype, rng):
     arrays = layer_arrays(rng, dtype)
     flat, views = pack(arrays)
     assert flat.dtype == dtype
     assert flat.shape == (sum(a.size for a in arrays),)
-    assert_array_equal(flat, np.concatenate([a.ravel(order="F") for a in arrays]))
+    assert_array_equal(
+        flat, np.concatenate([a.ravel(order=weight_order(dtype)) for a in arrays])
+    )
     assert not any(np.shares_memory(flat, a) for a in arrays)
     for view, array in zip(views, arrays):
         assert view.shape == array.shape
@@ -442,7 +457,7 @@ def test_pack_of_a_single_array(dtype, rng):
     array = rng.standard_normal((3, 2)).astype(dtype)
     flat, views = pack([array])
     assert flat.dtype == dtype
-    assert_array_equal(flat, array.ravel(order="F"))
+    assert_array_equal(flat, array.ravel(order=weight_order(dtype)))
     assert not np.shares_memory(flat, array)
     again, same = pack(views)
     assert again is flat
@@ -473,7 +488,7 @@ def test_pack_copies_views_it_did_not_make(arrange, rng):
     """Only consecutive views covering the whole vector, in order, are kept."""
     flat, views = pack(layer_arrays(rng))
     arrays = ARRANGEMENTS[arrange](flat, views)
-    expected = np.concatenate([a.ravel(order="F") for a in arrays])
+    expected = np.concatenate([a.ravel(order="F") for a in arrays])  # float64
 
     packed, packed_views = pack(arrays)
     assert packed is not flat
