@@ -271,7 +271,7 @@ class Objective:
         with np.errstate(over="ignore"):  # an overflow is past the limit anyway
             bound = _max_row_norm(X)
             for k, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
-                # in memory order: a view of the column-major W, not a copy
+                # in memory order: a view of W in either layout, not a copy
                 W, fan_out = W.ravel(order="K"), b.shape[0]
                 bound = bound * math.sqrt(np.dot(W, W)) + math.sqrt(np.dot(b, b))
                 if not bound < limit:  # also False for NaN
