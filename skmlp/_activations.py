@@ -6,6 +6,8 @@ not of ``Z``, so the forward pass can overwrite ``Z`` with ``A`` and the
 backward pass still has everything it needs.
 """
 
+import math
+
 import numpy as np
 
 
@@ -38,6 +40,13 @@ def tanh(Z):
 def relu(Z):
     """Rectified linear unit ``phi(z) = max(z, 0)``, in place."""
     return np.maximum(Z, 0, out=Z)
+
+
+def exp(Z):
+    """Exponential ``phi(z) = exp(z)``, in place: the inverse of the log link of
+    a Poisson output. Overflows to infinity past ``log`` of the dtype's largest
+    value (about 709 in float64, 88 in float32)."""
+    return np.exp(Z, out=Z)
 
 
 def softmax(Z):
@@ -96,9 +105,8 @@ ACTIVATIONS = {
     "tanh": tanh,
     "relu": relu,
     "softmax": softmax,
+    "exp": exp,
 }
-
-LOG_ACTIVATIONS = {"softmax": log_softmax, "logistic": log_logistic}
 
 DERIVATIVES = {
     "identity": inplace_identity_derivative,
@@ -117,3 +125,18 @@ def bias_activation(Z, b, activation):
 def activation_derivative(A, delta, activation):
     """``delta <- delta * phi'(z)``, in place, from ``A = phi(z)``."""
     DERIVATIVES[activation](A, delta)
+
+
+def largest_finite_logit(out_activation, dtype):
+    """The largest logit whose output is finite: ``log`` of the dtype's largest
+    value for an exp output (which overflows long before its logits look
+    large), the largest value itself for the others."""
+    largest = float(np.finfo(dtype).max)
+    return math.log(largest) if out_activation == "exp" else largest
+
+
+def outputs_are_finite(Z, out_activation):
+    """Whether the logits ``Z`` and the outputs ``phi(Z)`` are all finite."""
+    return bool(np.isfinite(Z).all()) and Z.max() <= largest_finite_logit(
+        out_activation, Z.dtype
+    )

@@ -1,8 +1,9 @@
 """Output losses: each turns the output logits into the loss and the output delta.
 
 ``LOSS_FUNCTIONS[loss, out_activation]`` picks the function for a loss name
-("log_loss" or "squared_error") and an output activation ("softmax" or
-"logistic").
+and an output activation: "log_loss" or "squared_error" of a "softmax" or
+"logistic" output (classification), "squared_error" of an "identity" output
+or "poisson" of an "exp" one (regression).
 
 A loss function takes the logits ``Z`` of the output layer (shape
 ``(n_samples, n_outputs)``), the encoded targets ``Y`` of the same shape and
@@ -141,11 +142,71 @@ def logistic_squared_error(Z, Y, sample_weight=None):
     return _weighted_sum(per_sample, sample_weight, Z)
 
 
+def identity_squared_error(Z, Y, sample_weight=None):
+    """Half squared error of an identity output (regression).
+
+    ``L = sum_i w_i / 2 ||z_i - y_i||^2``, summed over the outputs, and
+    ``dL/dz_i = w_i (z_i - y_i)``. (scikit-learn's MLPRegressor reports the
+    mean over the ``k`` outputs but follows this gradient, ``k`` times the
+    gradient of what it reports.)
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Output logits, the predictions; overwritten with the output delta.
+    Y : ndarray of shape (n_samples, n_outputs)
+        The targets.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample weights ``w``; ``None`` means all ones.
+
+    Returns
+    -------
+    loss : float
+        The weighted sum of the per-sample losses.
+    """
+    Z -= Y
+    per_sample = 0.5 * np.einsum("ij,ij->i", Z, Z)
+    return _weighted_sum(per_sample, sample_weight, Z)
+
+
+def exp_poisson_deviance(Z, Y, sample_weight=None):
+    """Half Poisson deviance of an exp output (the log link of a count model).
+
+    With ``mu = exp(z)``, ``L = sum_i w_i sum_k (y log(y / mu) - y + mu)``, that
+    is ``mu - y z + y log y - y`` (``y log y = 0`` at ``y = 0``), and
+    ``dL/dz_i = w_i (mu_i - y_i)``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, n_outputs)
+        Output logits ``log mu``; overwritten with the output delta.
+    Y : ndarray of shape (n_samples, n_outputs)
+        Non-negative targets.
+    sample_weight : ndarray of shape (n_samples,) or None
+        Per-sample weights ``w``; ``None`` means all ones.
+
+    Returns
+    -------
+    loss : float
+        The weighted sum of the per-sample losses (infinite once ``mu``
+        overflows).
+    """
+    # y log y - y, with log 1 = 0 standing in where y = 0
+    constant = Y * np.log(np.where(Y > 0, Y, 1)) - Y
+    constant -= Y * Z
+    np.exp(Z, out=Z)
+    per_sample = (constant + Z).sum(axis=1)
+    Z -= Y
+    return _weighted_sum(per_sample, sample_weight, Z)
+
+
 LOSS_FUNCTIONS = {
     ("log_loss", "softmax"): softmax_log_loss,
     ("log_loss", "logistic"): logistic_log_loss,
     ("squared_error", "softmax"): softmax_squared_error,
     ("squared_error", "logistic"): logistic_squared_error,
+    ("squared_error", "identity"): identity_squared_error,
+    ("poisson", "exp"): exp_poisson_deviance,
 }
 
 

@@ -15,7 +15,6 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skmlp._activations import (
     ACTIVATIONS,
     DERIVATIVES,
-    LOG_ACTIVATIONS,
     log_logistic,
     log_softmax,
     logistic,
@@ -23,6 +22,7 @@ from skmlp._activations import (
 )
 
 HIDDEN = ["identity", "logistic", "tanh", "relu"]
+LOG_ACTIVATIONS = {"softmax": log_softmax, "logistic": log_logistic}
 
 
 def textbook_identity(z):
