@@ -35,12 +35,21 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 LOGISTIC, TANH, RELU = range(3)
 _DERIVATIVE_CODES = {"logistic": LOGISTIC, "tanh": TANH, "relu": RELU}
 
-SOFTMAX_LOG_LOSS, LOGISTIC_LOG_LOSS, SOFTMAX_SQUARED, LOGISTIC_SQUARED = range(4)
+(
+    SOFTMAX_LOG_LOSS,
+    LOGISTIC_LOG_LOSS,
+    SOFTMAX_SQUARED,
+    LOGISTIC_SQUARED,
+    IDENTITY_SQUARED,
+    EXP_POISSON,
+) = range(6)
 _LOSS_CODES = {
     ("log_loss", "softmax"): SOFTMAX_LOG_LOSS,
     ("log_loss", "logistic"): LOGISTIC_LOG_LOSS,
     ("squared_error", "softmax"): SOFTMAX_SQUARED,
     ("squared_error", "logistic"): LOGISTIC_SQUARED,
+    ("squared_error", "identity"): IDENTITY_SQUARED,
+    ("poisson", "exp"): EXP_POISSON,
 }
 
 
@@ -139,6 +148,19 @@ def _loss_and_delta(Z, Y, sample_weight, scale, kind):
                 for j in range(m):
                     p = Z[i, j]
                     Z[i, j] = p * ((p - Y[i, j]) - inner) * factor
+        elif kind == IDENTITY_SQUARED:  # 1/2 ||z - y||^2; delta = z - y
+            for j in range(m):
+                residual = Z[i, j] - Y[i, j]
+                row_loss += half * residual * residual
+                Z[i, j] = residual * factor
+        elif kind == EXP_POISSON:  # mu - y z + y log y - y; delta = mu - y
+            for j in range(m):
+                y, z = Y[i, j], Z[i, j]
+                mu = np.exp(z)
+                row_loss += mu - y * z - y
+                if y > zero:
+                    row_loss += y * np.log(y)
+                Z[i, j] = (mu - y) * factor
         else:  # logistic
             for j in range(m):
                 z = Z[i, j]
@@ -192,6 +214,24 @@ def add_l2_gradient(weights, weight_grads, coef, scratch):
     return float(_add_l2_gradient(weights, weight_grads, weights.dtype.type(coef)))
 
 
+def _flat_views(*arrays):
+    """Flat views of arrays that are contiguous in one memory order, element
+    by element alike.
+
+    The steps update their arrays in place: a flattened copy of one that is
+    not contiguous would take the update and be thrown away. (Training
+    passes the flat parameter vector and its state, which always are.)
+    """
+    for order in "CF":
+        if all(array.flags[f"{order}_CONTIGUOUS"] for array in arrays):
+            return [array.reshape(-1, order=order) for array in arrays]
+    raise ValueError(
+        "The compiled optimizer steps update their arrays in place and need "
+        "them contiguous in one memory order (C or Fortran); pass "
+        "np.ascontiguousarray copies and copy the result back."
+    )
+
+
 @_jit
 def _normal(x, tiny):
     """``x``, or 0 where it is subnormal (NaN stays NaN)."""
@@ -227,12 +267,13 @@ def adam_step(params, grads, ms, vs, *, beta_1, beta_2, epsilon, step, l2=None):
     :func:`skmlp._optimizers.adam_step`, with subnormal results set to zero
     (see :func:`sgd_step`).
 
-    The arrays must be C-contiguous: they are flattened into views.
+    The arrays must be contiguous in one memory order (see
+    :func:`_flat_views`).
     """
     cast = params.dtype.type
     n_weights, coef = (0, 0.0) if l2 is None else (l2.n_weights, l2.coef)
     _adam_step(
-        *(array.reshape(-1) for array in (params, grads, ms, vs)),
+        *_flat_views(params, grads, ms, vs),
         cast(beta_1),
         cast(beta_2),
         cast(epsilon),
@@ -277,12 +318,13 @@ def sgd_step(params, grads, velocities, *, rate, momentum, nesterov, l2=None):
     MNIST in float32. Values below ``np.finfo(dtype).tiny`` (1.2e-38 in
     float32, 2.2e-308 in float64) change no result that matters.
 
-    The arrays must be C-contiguous: they are flattened into views.
+    The arrays must be contiguous in one memory order (see
+    :func:`_flat_views`).
     """
     cast = params.dtype.type
     n_weights, coef = (0, 0.0) if l2 is None else (l2.n_weights, l2.coef)
     _sgd_step(
-        *(array.reshape(-1) for array in (params, grads, velocities)),
+        *_flat_views(params, grads, velocities),
         cast(rate),
         cast(momentum),
         bool(nesterov),
