@@ -1,34 +1,46 @@
-"""The training side of the estimator, shared by any multilayer perceptron.
+"""The training side of the estimators, shared by every multilayer perceptron.
 
-``BaseMultilayerPerceptron`` holds what a classifier and a future regressor
-have in common: the parameters' constraints, and a training call that flows
-down once. ``_validation`` checks every input and returns one bundle; the
-network is initialized (or the fitted one reused) and the early-stopping
-split drawn; only then are the fitted attributes set; ``_fit_stochastic`` or
-``_fit_lbfgs`` trains, recording each epoch in small named steps. A subclass
-supplies the public methods, and its target handling through the target
-kinds of ``_targets`` and ``_validation_score``.
+``BaseMultilayerPerceptron`` holds what the classifier and the regressor have
+in common: the parameters' constraints, and a training call that flows down
+once. ``_validation`` checks every input and returns one bundle, with the
+target kind that the subclass reads from ``y`` (``_read_target``); the network
+is initialized (or the fitted one reused), the early-stopping split drawn, and
+the kernels, the scorer and the training buffers made; only then are the
+fitted attributes set, and ``_fit_stochastic`` or ``_fit_lbfgs`` trains,
+recording each epoch in the model's :class:`~skmlp._history.History`. A call
+that fails, before or while training, is undone entirely. A subclass supplies
+the public methods, ``_read_target`` and ``_validation_score``, and knows its
+targets through the protocol of ``_targets``.
 """
 
+import functools
 import math
 import time
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
+from ._activations import outputs_are_finite
 from ._callbacks import CallbackSupportMixin, EpochCallbacks, NoCallbacks
+from ._history import History, HistoryAttribute
 from ._initializers import glorot_uniform
-from ._kernels import get_kernels
+from ._kernels import NUMPY_KERNELS, get_kernels
 from ._losses import LOSS_FUNCTIONS
-from ._network import FlatParameters
+from ._network import FlatParameters, forward
 from ._optimizers import OPTIMIZERS
 from ._training import DivergenceError, EpochTrainer, Objective, Plateau, fit_lbfgs
 from ._validation import (
@@ -46,27 +58,16 @@ class SkmlpVersionWarning(UserWarning):
 # Attributes that scikit-learn's callback machinery owns: never undone.
 _CALLBACK_STATE = {"_skl_callbacks", "_callback_fit_ctx", "_skl_callbacks_to_teardown"}
 
-# The history of a fit: reset by ``_reset_history``, extended each epoch.
-_HISTORY = (
-    "n_iter_",
-    "t_",
-    "loss_",
-    "loss_curve_",
-    "best_loss_",
-    "validation_scores_",
-    "validation_loss_curve_",
-    "best_validation_score_",
-    "_no_improvement_count",
-)
-
 
 class _Undo:
     """What a training call may change, to put back if it fails: no deep copy.
 
-    The attributes are kept by reference, the lengths of the history lists
-    (training only appends to them) and the optimizer's numbers. The arrays
-    are not copied: a failed epoch rolls its parameters and optimizer state
-    back itself, and a warm-started fit trains copies of them.
+    The attributes are kept by reference, the history by its
+    :meth:`~skmlp._history.History.mark`, and the optimizer's attributes: its
+    numbers, and its lists of state arrays (which it replaces rather than
+    overwrite when its settings change). The arrays are not copied: a new or
+    warm-started fit trains new ones, and the one epoch of ``partial_fit``,
+    which trains the fitted vector in place, rolls back on failure.
     """
 
     def __init__(self, estimator):
@@ -75,7 +76,8 @@ class _Undo:
             for name, value in vars(estimator).items()
             if name not in _CALLBACK_STATE
         }
-        self.history = _history_mark(estimator)
+        history = self.attributes.get("_history")
+        self.history = None if history is None else history.mark()
         optimizer = self.attributes.get("_optimizer")
         self.optimizer = None if optimizer is None else dict(vars(optimizer))
 
@@ -83,34 +85,41 @@ class _Undo:
         for name in set(vars(estimator)) - _CALLBACK_STATE:
             delattr(estimator, name)
         estimator.__dict__.update(self.attributes)
-        _rewind_history(estimator, self.history)
+        if self.history is not None:
+            estimator._history.rewind(self.history)
         if self.optimizer is not None:
             vars(estimator._optimizer).update(self.optimizer)
 
 
-def _history_mark(estimator):
-    """The history attributes now, with the lengths of the lists among them."""
-    return {
-        name: (value, len(value) if isinstance(value, list) else None)
-        for name, value in vars(estimator).items()
-        if name in _HISTORY
-    }
+class _Run(NamedTuple):
+    """A training call, ready to train: checked, split and allocated."""
 
-
-def _rewind_history(estimator, mark):
-    """Put the history back as it was at ``mark``."""
-    for name, (value, length) in mark.items():
-        if length is not None:
-            del value[length:]
-        setattr(estimator, name, value)
+    inputs: object
+    """The :class:`~skmlp._validation.TrainingInputs` of the call."""
+    network: FlatParameters
+    train: object
+    validation: object
+    """The validation :class:`~skmlp._validation.Samples`, or None."""
+    trainer: object
+    """The :class:`~skmlp._training.EpochTrainer` of a stochastic solver, or
+    the :class:`~skmlp._training.Objective` of L-BFGS."""
+    epochs: object
+    """The trainer's generator of epochs (None for L-BFGS)."""
+    scorer: object
+    """``scoring``'s scorer, or None for the default score and ``'loss'``."""
+    new_model: bool
+    """Whether the call trains a new model (not a warm start or partial_fit)."""
 
 
 class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
     """Training for the multilayer perceptrons of skmlp; not to be used directly.
 
-    Subclasses define ``__init__`` with the parameters constrained here, the
-    public methods, and ``_validation_score(y_true, y_pred, sample_weight)``,
-    the score early stopping maximizes.
+    Subclasses define ``__init__`` with the parameters constrained here and
+    their own (``loss`` among them), the public methods,
+    ``_read_target(y, sample_weight, *, fitted_target, incremental, ...)``,
+    which returns the target kind of a training call and the weight of each
+    class (or None), and ``_validation_score(y_true, y_pred, sample_weight)``,
+    the score early stopping maximizes by default.
     """
 
     _parameter_constraints: dict = {
@@ -146,11 +155,18 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "loss": [StrOptions({"log_loss", "squared_error"})],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "class_weight": [StrOptions({"balanced"}), dict, list, None],
         "scoring": [StrOptions({"loss"}), str, callable, None],
     }
+
+    n_iter_ = HistoryAttribute()
+    t_ = HistoryAttribute()
+    loss_ = HistoryAttribute()
+    loss_curve_ = HistoryAttribute()
+    best_loss_ = HistoryAttribute()
+    validation_scores_ = HistoryAttribute()
+    validation_loss_curve_ = HistoryAttribute()
+    best_validation_score_ = HistoryAttribute()
 
     def _check_stochastic_solver(self):
         if self.solver == "lbfgs":
@@ -166,53 +182,120 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         y,
         sample_weight,
         *,
-        classes=None,
         validation_set=(None, None, None),
         incremental=False,
+        **target_args,
     ):
-        # A call that fails before training changes nothing; one that fails
-        # while training a fitted model further (warm start, partial_fit) is
-        # undone entirely, while a new fit keeps its last finite epoch.
+        """Train on ``X, y``; ``target_args`` go to the subclass's
+        ``_read_target``. A call that fails changes nothing."""
         undo = _Undo(self)
-        continues = hasattr(self, "coefs_") and (self.warm_start or incremental)
         try:
-            if incremental:  # _fit_context validates partial_fit only once
-                self._validate_params()
-            inputs = validate_training_call(
-                self,
+            run = self._prepare(
                 X,
                 y,
                 sample_weight,
-                classes=classes,
                 validation_set=validation_set,
-                fitted_target=self._target if continues else None,
                 incremental=incremental,
+                target_args=target_args,
             )
-            random_state = check_random_state(self.random_state)
-            network = self._network(
-                inputs, random_state, continues=continues, incremental=incremental
-            )
-            train, validation = self._training_sets(
-                inputs, random_state, incremental=incremental
-            )
+            self._set_network(run.inputs.target, run.network, new_model=run.new_model)
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(run)
+            else:
+                self._fit_stochastic(run, incremental=incremental)
         except BaseException:
             undo.restore(self)
             raise
-        self._set_network(inputs.target, network)
-        try:
-            if self.solver == "lbfgs":
-                self._fit_lbfgs(network, train)
-            else:
-                if not continues:
-                    self._reset_history(new_model=True, validated=False)
-                self._fit_stochastic(
-                    network, train, validation, random_state, incremental=incremental
-                )
-        except BaseException:
-            if continues:
-                undo.restore(self)
-            raise
         return self
+
+    def _prepare(
+        self, X, y, sample_weight, *, validation_set, incremental, target_args
+    ):
+        """Everything a training call needs, checked and allocated before the
+        model changes: the inputs, the network, the split, the kernels, the
+        scorer and the training buffers."""
+        if incremental:  # _fit_context validates partial_fit only once
+            self._validate_params()
+        continues = hasattr(self, "coefs_") and (self.warm_start or incremental)
+        read_target = functools.partial(
+            self._read_target,
+            fitted_target=self._target if continues else None,
+            incremental=incremental,
+            **target_args,
+        )
+        inputs = validate_training_call(
+            self,
+            X,
+            y,
+            sample_weight,
+            read_target=read_target,
+            validation_set=validation_set,
+            new_model=not continues,
+        )
+        scorer = self._scorer()
+        kernels = get_kernels()
+        random_state = check_random_state(self.random_state)
+        network = self._network(
+            inputs, random_state, continues=continues, incremental=incremental
+        )
+        train, validation = self._training_sets(
+            inputs, random_state, incremental=incremental
+        )
+        if inputs.validation is not None:
+            # Too large for the network as it starts: the features' fault, said
+            # now. Past this, outputs on X_val that overflow are divergence.
+            checked_logits(
+                inputs.validation.X,
+                network.coefs,
+                network.intercepts,
+                self.activation,
+                inputs.target.out_activation,
+                "X_val",
+            )
+        settings = dict(out_activation=inputs.target.out_activation, kernels=kernels)
+        if self.solver == "lbfgs":
+            objective = Objective(
+                *network,
+                **self._objective_settings(
+                    n_rows=train.X.shape[0], dropout=0.0, **settings
+                ),
+            )
+            return _Run(
+                inputs,
+                network,
+                train,
+                validation,
+                objective,
+                None,
+                scorer,
+                not continues,
+            )
+        samples_seen = self._history.t if continues else 0
+        trainer, epochs = self._start_epochs(
+            network,
+            train,
+            random_state,
+            settings,
+            samples_seen=samples_seen,
+            incremental=incremental,
+        )
+        return _Run(
+            inputs, network, train, validation, trainer, epochs, scorer, not continues
+        )
+
+    def _scorer(self):
+        """``scoring``'s scorer, or None for the default score and ``'loss'``;
+        an unknown scorer name is refused before anything changes."""
+        if self.scoring is None or self.scoring == "loss":
+            return None
+        try:
+            return check_scoring(self, self.scoring)
+        except ValueError as exc:
+            raise InvalidParameterError(
+                f"The 'scoring' parameter of {type(self).__name__} must be None, "
+                "'loss', a callable or a name in "
+                f"sklearn.metrics.get_scorer_names(). Got {self.scoring!r} instead."
+            ) from exc
 
     def _network(self, inputs, random_state, *, continues, incremental):
         """The parameters to train: new ones, or the fitted ones packed.
@@ -252,50 +335,33 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         )
         return (inputs.train, None) if split is None else split
 
-    def _set_network(self, target, network):
-        """Set the fitted attributes of the network once it exists."""
+    def _set_network(self, target, network, *, new_model):
+        """Set the fitted attributes of the network once it exists; a new
+        model starts a new history."""
+        if new_model:
+            self._history = History()
         self._target = target
-        self.classes_ = target.classes
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts
         self.n_outputs_ = network.coefs[-1].shape[1]
         self.n_layers_ = len(network.coefs) + 1
         self.out_activation_ = target.out_activation
 
-    def _reset_history(self, *, new_model, validated):
-        """Start the history of a fit; every attribute exists in every mode.
-
-        A warm-started stochastic fit keeps counting ``t_`` and extending
-        ``loss_curve_``, as scikit-learn's does.
-        """
-        if new_model:
-            self.t_ = 0
-            self.loss_ = None
-            self.loss_curve_ = []
-        self.n_iter_ = 0
-        self._no_improvement_count = 0
-        self.best_loss_ = None if validated else np.inf
-        self.validation_scores_ = [] if validated else None
-        self.validation_loss_curve_ = [] if validated else None
-        self.best_validation_score_ = -np.inf if validated else None
-
-    def _fit_lbfgs(self, network, train):
+    def _fit_lbfgs(self, run):
         """Train with full-batch L-BFGS on our loss and gradient."""
-        self._reset_history(new_model=True, validated=False)
+        history = self._history
+        history.start(validated=False)
         self._optimizer = self._trainer = None  # L-BFGS keeps no state between fits
-        settings = self._objective_settings(n_rows=train.X.shape[0], dropout=0.0)
-        objective = Objective(*network, **settings)
 
         def record(loss):
-            self.loss_curve_.append(loss)
-            self.n_iter_ = len(self.loss_curve_)
-            self.loss_ = loss
+            history.record_iteration(loss)
             if self.verbose:
-                print(f"Iteration {self.n_iter_}, loss = {loss:.8f}")
+                print(f"Iteration {history.n_iter}, loss = {loss:.8f}")
 
+        train = run.train
         try:
             result = fit_lbfgs(
-                objective,
-                network.vector,
+                run.trainer,
+                run.network.vector,
                 train.X,
                 train.Y,
                 train.sample_weight,
@@ -304,30 +370,27 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 tol=self.tol,
                 on_iteration=record,
             )
-            self.n_iter_ = min(result.nit, self.max_iter)
-            self.loss_ = float(result.fun)
+            history.loss = float(result.fun)
             if result.status:
                 warn_caller(
-                    f"lbfgs failed to converge after {self.n_iter_} iterations: "
+                    f"lbfgs failed to converge after {history.n_iter} iterations: "
                     f"{result.message}. Increase max_iter (or max_fun), or scale "
                     "the data, e.g. with sklearn.preprocessing.StandardScaler.",
                     ConvergenceWarning,
                 )
         except BaseException as exc:
-            del self.loss_curve_[self.n_iter_ :]
-            self._training_failed(exc, objective, train, "iteration")
-        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
+            self._training_failed(exc, run.trainer, train, "iteration")
 
-    def _objective_settings(self, *, n_rows, dropout):
+    def _objective_settings(self, *, n_rows, dropout, out_activation, kernels):
         """The settings of the batch objective of both solvers."""
         return dict(
             activation=self.activation,
-            out_activation=self.out_activation_,
+            out_activation=out_activation,
             loss=self.loss,
             alpha=self.alpha,
             n_rows=n_rows,
             dropout=dropout,
-            kernels=get_kernels(),
+            kernels=kernels,
         )
 
     def _training_failed(self, exc, objective, train, step):
@@ -335,7 +398,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
 
         Ctrl-C keeps the model of the last complete ``step`` with a warning;
         divergence becomes a ValueError that names its cause; anything else
-        propagates as it is.
+        propagates as it is. Either error undoes the call (see ``_fit``).
         """
         if isinstance(exc, KeyboardInterrupt):
             warn_caller(
@@ -362,51 +425,58 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 "scale the features, e.g. with sklearn.preprocessing.StandardScaler."
             )
         raise ValueError(
-            f"Training diverged: {exc} during {step} {self.n_iter_ + 1}. A new fit "
-            f"keeps the weights of its last finite {step}; a warm-started fit or a "
-            f"partial_fit call is undone entirely. {advice}"
+            f"Training diverged: {exc} during {step} {self._history.n_iter + 1}. "
+            f"The call is undone: the model is as it was before it. {advice}"
         ) from exc
 
-    def _fit_stochastic(self, network, train, validation, random_state, *, incremental):
+    def _fit_stochastic(self, run, *, incremental):
         """Train with SGD or Adam: one epoch per call of partial_fit, else up to
         ``max_iter``, recording each and stopping when the optimizer says so."""
-        trainer, epochs = self._start_epochs(
-            network, train, random_state, incremental=incremental
-        )
-        if not incremental:
-            self._reset_history(new_model=False, validated=validation is not None)
-        plateau = self._plateau(validation)
-        best = np.empty_like(network.vector) if validation is not None else None
+        history, validation, trainer = self._history, run.validation, run.trainer
+        if incremental:
+            history.continue_without_validation()
+        else:
+            history.start(validated=validation is not None)
+        plateau = Plateau(self.tol, history.best())
+        plateau.count = history.no_improvement_count
+        best = None if validation is None else np.empty_like(run.network.vector)
         n_epochs = 1 if incremental else self.max_iter
+        train = run.train
         callbacks = (
             EpochCallbacks(self, train.X, train.y, train.sample_weight, n_epochs)
             if hasattr(self, "_init_callback_context")
             else NoCallbacks()
         )
-        stopped = incremental
+        stopped, trained = incremental, 0
         try:
             for _ in range(n_epochs):
-                callbacks.epoch_begins()
-                mark, start = _history_mark(self), time.perf_counter()
+                mark, start, epoch_trained = history.mark(), time.perf_counter(), False
                 try:
-                    loss = next(epochs)
-                    improved = self._record_epoch(
-                        loss, train.X.shape[0], validation, plateau, start
-                    )
+                    callbacks.epoch_begins()
+                    loss = next(run.epochs)  # rolls itself back if it fails
+                    trained, epoch_trained = trained + 1, True
+                    improved = self._record_epoch(loss, run, plateau, start)
                     stopped = self._epoch_ends(plateau, callbacks, incremental)
                     if improved:  # last: an interrupt before it undoes the epoch
-                        np.copyto(best, network.vector)
+                        np.copyto(best, run.network.vector)
                 except BaseException as exc:
-                    trainer.rollback()
-                    _rewind_history(self, mark)
+                    if epoch_trained:
+                        trainer.rollback()
+                        trained -= 1
+                    history.rewind(mark)
                     self._training_failed(exc, trainer.objective, train, "epoch")
                     stopped = True
                 if stopped:
                     break
-        finally:
-            if validation is not None and self.validation_scores_:
-                np.copyto(network.vector, best)
-        callbacks.fit_ends()
+            if best is not None and history.n_iter:
+                np.copyto(run.network.vector, best)
+            callbacks.fit_ends()
+        except BaseException:
+            # partial_fit trains the fitted vector in place: back to where its
+            # one epoch began (a fit trains new arrays, which are dropped)
+            if incremental and trained:
+                trainer.rollback()
+            raise
         if not stopped:
             warn_caller(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
@@ -414,7 +484,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 ConvergenceWarning,
             )
 
-    def _start_epochs(self, network, train, random_state, *, incremental):
+    def _start_epochs(
+        self, network, train, random_state, settings, *, samples_seen, incremental
+    ):
         """The trainer of this call and the generator of its epochs."""
         n_samples = train.X.shape[0]
         batch_size = self._batch_size(n_samples)
@@ -424,11 +496,19 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             incremental=incremental,
         )
         trainer = self._epoch_trainer(
-            network, optimizer, batch_size, incremental=incremental
+            network,
+            optimizer,
+            self._objective_settings(
+                n_rows=batch_size, dropout=self.dropout, **settings
+            ),
+            incremental=incremental,
         )
         dropout_rng = None
         if self.dropout:
-            dropout_rng = np.random.default_rng(random_state.randint(2**31 - 1))
+            # random_state is drawn anew by each call: with the samples seen
+            # before it, each partial_fit call of a seeded model draws new masks.
+            seed = random_state.randint(2**31 - 1)
+            dropout_rng = np.random.default_rng([seed, samples_seen])
         epochs = trainer.epochs(
             train.X,
             train.Y,
@@ -465,7 +545,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         self._optimizer = optimizer
         return optimizer
 
-    def _epoch_trainer(self, network, optimizer, batch_size, *, incremental):
+    def _epoch_trainer(self, network, optimizer, settings, *, incremental):
         """The trainer; partial_fit keeps it for the next call while it fits the
         network and settings.
 
@@ -473,63 +553,62 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         weights with Adam) are what a stream of partial_fit calls would
         otherwise allocate on every call; after fit they are let go.
         """
-        settings = self._objective_settings(n_rows=batch_size, dropout=self.dropout)
         trainer = getattr(self, "_trainer", None)
         if trainer is None or not trainer.serves(network.vector, optimizer, settings):
             trainer = EpochTrainer(Objective(*network, **settings), optimizer)
         self._trainer = trainer if incremental else None
         return trainer
 
-    def _plateau(self, validation):
-        """The stopping rule's counter, continuing the fitted model's count."""
-        if validation is not None:
-            plateau = Plateau(self.tol)
-        else:
-            plateau = Plateau(self.tol, -self.best_loss_)
-        plateau.count = self._no_improvement_count
-        return plateau
-
-    def _record_epoch(self, loss, n_samples, validation, plateau, start):
+    def _record_epoch(self, loss, run, plateau, start):
         """Record a trained epoch; return whether it has the best validation score.
 
-        Every value is computed before any attribute changes, so the history
-        stays consistent with ``n_iter_`` whenever an interrupt comes.
+        Every value is computed before the history changes, so that it stays
+        consistent with ``n_iter_`` whenever an interrupt comes.
         """
-        progress = f"Iteration {self.n_iter_ + 1}, loss = {loss:.8f}"
-        if validation is None:
+        history = self._history
+        progress = f"Iteration {history.n_iter + 1}, loss = {loss:.8f}"
+        if run.validation is None:
+            scores = None
             improved = plateau.update(-loss)
         else:
-            score, validation_loss = self._score_validation(validation)
-            improved = plateau.update(score)
+            scores = self._score_validation(run.validation, run.scorer)
+            improved = plateau.update(scores[0])
             progress += (
-                f", validation loss = {validation_loss:.8f}"
-                f", validation score = {score:.6f}"
+                f", validation loss = {scores[1]:.8f}"
+                f", validation score = {scores[0]:.6f}"
             )
-        self.n_iter_ += 1
-        self.t_ += n_samples
-        self.loss_ = loss
-        self.loss_curve_.append(loss)
-        if validation is None:
-            self.best_loss_ = -plateau.best
-        else:
-            self.validation_scores_.append(score)
-            self.validation_loss_curve_.append(validation_loss)
-            self.best_validation_score_ = plateau.best
-        self._no_improvement_count = plateau.count
+        history.record(
+            loss,
+            run.train.X.shape[0],
+            best=plateau.best,
+            no_improvement_count=plateau.count,
+            validation=scores,
+        )
         if self.verbose:
             print(f"{progress} ({time.perf_counter() - start:.3f}s)")
-        return validation is not None and improved
+        return run.validation is not None and improved
 
-    def _score_validation(self, validation):
+    def _score_validation(self, validation, scorer):
         """The score early stopping maximizes and the mean loss (without the L2
         penalty) on ``validation``.
 
         The score is ``scoring``'s: by default ``_validation_score`` of the
-        predictions; ``"loss"``, the negated mean loss; else a scorer's.
+        predictions; ``"loss"``, the negated mean loss; else ``scorer``'s. The
+        validation samples are finite (checked with the training data), so
+        outputs that are not come from weights grown too large: divergence.
         """
-        Z = checked_logits(
-            validation.X, self.coefs_, self.intercepts_, self.activation, "X_val"
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            Z = forward(
+                validation.X,
+                self.coefs_,
+                self.intercepts_,
+                self.activation,
+                kernels=NUMPY_KERNELS,
+            )[-1]
+        if not outputs_are_finite(Z, self.out_activation_):
+            raise DivergenceError(
+                "the network's outputs on the validation set overflow"
+            )
         weights = validation.sample_weight
         if self.scoring is None:
             score = self._validation_score(
@@ -539,13 +618,18 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         loss /= Z.shape[0] if weights is None else weights.sum()
         if self.scoring == "loss":
             score = -loss
-        elif self.scoring is not None:
-            score = self._scorer_score(validation)
+        elif scorer is not None:
+            score = self._scorer_score(scorer, validation)
+        if math.isnan(score):
+            raise ValueError(
+                f"The validation score of epoch {self._history.n_iter + 1} is NaN "
+                f"(scoring={self.scoring!r}): early stopping needs a number to "
+                "compare. Use a scorer that returns one on the validation set."
+            )
         return score, loss
 
-    def _scorer_score(self, validation):
-        """``scoring``'s scorer on the validation samples, with their weights."""
-        scorer = check_scoring(self, self.scoring)
+    def _scorer_score(self, scorer, validation):
+        """``scorer`` on the validation samples, with their weights, as a float."""
         weights = (
             {}
             if validation.sample_weight is None
@@ -557,18 +641,26 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             warnings.filterwarnings(
                 "ignore", "X does not have valid feature names", UserWarning
             )
-            return float(scorer(self, validation.X, validation.y, **weights))
+            score = scorer(self, validation.X, validation.y, **weights)
+        try:
+            return float(score)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"scoring={self.scoring!r} returned {score!r}: a scorer must return "
+                "a number."
+            ) from exc
 
     def _epoch_ends(self, plateau, callbacks, incremental):
         """Move the schedule on; return whether training should stop."""
-        self._optimizer.epoch_ends(self.t_)
+        history = self._history
+        self._optimizer.epoch_ends(history.t)
         if callbacks.epoch_ends():
             return True
         if plateau.count <= self.n_iter_no_change:
             return incremental
         stop = self._optimizer.on_plateau()
         if self.verbose:
-            what = "Validation score" if self.validation_scores_ else "Training loss"
+            what = "Validation score" if history.validated else "Training loss"
             action = (
                 "Stopping."
                 if stop
@@ -580,7 +672,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             )
         if stop and not incremental:
             return True
-        plateau.count = self._no_improvement_count = 0
+        plateau.count = history.no_improvement_count = 0
         return incremental
 
     def _batch_size(self, n_samples):
@@ -623,7 +715,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             ensure_all_finite=False,
             reset=False,
         )
-        return checked_logits(X, self.coefs_, self.intercepts_, self.activation)
+        return checked_logits(
+            X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
+        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,9 +8,11 @@ the target handling that of the target kinds (``_targets``).
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import available_if
 
 from ._base import BaseMultilayerPerceptron
+from ._targets import read_labels
 
 
 class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
@@ -227,6 +229,12 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
     0.9
     """
 
+    _parameter_constraints: dict = {
+        **BaseMultilayerPerceptron._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "squared_error"})],
+        "class_weight": [StrOptions({"balanced"}), dict, list, None],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(100,),
@@ -348,7 +356,7 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight, classes=classes, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def predict(self, X):
         """Predict class labels.
@@ -402,6 +410,18 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         """
         Z = self._checked_logits(X)
         return self._target.log_proba(Z)
+
+    def _read_target(
+        self, y, sample_weight, *, fitted_target, incremental, classes=None
+    ):
+        """The labels' target kind (see ``_targets.read_labels``) and the
+        weight of each class, or None."""
+        target = read_labels(y, classes, fitted_target, incremental=incremental)
+        return target, target.class_weights(self.class_weight, y, sample_weight)
+
+    def _set_network(self, target, network, *, new_model):
+        super()._set_network(target, network, new_model=new_model)
+        self.classes_ = target.classes
 
     def _validation_score(self, y_true, y_pred, sample_weight):
         return accuracy_score(y_true, y_pred, sample_weight=sample_weight)

@@ -301,7 +301,8 @@ class Adam:
         total_steps=None,
     ):
         self.learning_rate_init = self.learning_rate = self.schedule = None
-        self.beta_1 = self.beta_2 = None  # configure starts the step count
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+        self.t = 0
         self.ms = [np.zeros_like(param) for param in params]
         self.vs = [np.zeros_like(param) for param in params]
         self.configure(
@@ -327,9 +328,11 @@ class Adam:
         schedule = learning_rate if learning_rate == "cosine" else "constant"
         _set_rate(self, learning_rate_init, schedule, total_steps)
         if (float(beta_1), float(beta_2)) != (self.beta_1, self.beta_2):
+            # New arrays, not the old ones zeroed: a training call that fails
+            # puts the old ones back.
             self.t = 0
-            for moment in self.ms + self.vs:
-                moment[...] = 0
+            self.ms = [np.zeros_like(moment) for moment in self.ms]
+            self.vs = [np.zeros_like(moment) for moment in self.vs]
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = float(epsilon)

@@ -1,6 +1,6 @@
 """Targets: one object per kind, which checks, encodes, decodes and weighs it.
 
-The kinds, chosen by :func:`target_of`:
+The kinds of a classifier, chosen by :func:`target_of`:
 
 - :class:`SingleClass`: one class; one logistic output that training drives
   towards 1, and every prediction is that class;
@@ -9,7 +9,16 @@ The kinds, chosen by :func:`target_of`:
 - :class:`Multilabel`: a 0/1 indicator matrix, one logistic output per label.
 
 Each holds its ``classes`` (``arange(n_labels)`` for multilabel targets) and
-checks any later ``y``, ``y_val`` or ``classes`` against them.
+checks any later ``y``, ``y_val`` or ``classes`` against them. A regressor's
+kind, chosen by :func:`values_of`, is :class:`Continuous`: real values, one
+column per output, through an identity output or the exp of a log link.
+
+The estimators' shared training code knows a kind only through this protocol:
+``out_activation``; ``check(y, name)``, which raises unless ``y`` fits the
+kind; ``encode(y, dtype)``, the targets of the network's outputs, and
+``decode(Z)``, the predictions of its logits; ``strata(y)``, what an
+early-stopping split is stratified by (or None); ``same_as(other)``; and
+``per_sample(class_weights, y)``, for the kinds that have class weights.
 """
 
 import numpy as np
@@ -57,10 +66,16 @@ def _class_weights_of(class_weight, classes, codes, sample_weight):
 class _Labels:
     """A target of one label per sample, among ``classes`` (sorted)."""
 
-    multilabel = False
-
     def __init__(self, classes):
         self.classes = classes
+
+    def same_as(self, other):
+        """Whether ``other`` is of the same kind, with the same classes."""
+        return type(other) is type(self) and np.array_equal(other.classes, self.classes)
+
+    def strata(self, y):
+        """The labels themselves: an early-stopping split keeps their shares."""
+        return y
 
     def check(self, y, name="y"):
         """Raise unless ``y`` is a target of this kind with known labels."""
@@ -196,11 +211,18 @@ class Multilabel:
     """A 0/1 indicator matrix: one logistic output per label."""
 
     kind = "multilabel-indicator"
-    multilabel = True
     out_activation = "logistic"
 
     def __init__(self, n_labels):
         self.classes = np.arange(n_labels)
+
+    def same_as(self, other):
+        """Whether ``other`` is an indicator matrix of as many labels."""
+        return type(other) is Multilabel and len(other.classes) == len(self.classes)
+
+    def strata(self, Y):
+        """None: a split of rows of several labels is not stratified."""
+        return None
 
     def check(self, Y, name="y"):
         """Raise unless ``Y`` is a 0/1 indicator matrix of as many labels."""
@@ -309,6 +331,136 @@ def target_of(y, classes=None):
     return kinds.get(len(classes), Multiclass)(classes)
 
 
-def same_target(a, b):
-    """Whether two targets are of the same kind with the same classes."""
-    return type(a) is type(b) and np.array_equal(a.classes, b.classes)
+def read_labels(y, classes, fitted_target, *, incremental):
+    """The target kind of a classifier's training call: new, or the fitted one.
+
+    Parameters
+    ----------
+    y : ndarray
+        The validated labels (or indicator matrix) of the call.
+    classes : array-like or None
+        ``partial_fit``'s classes.
+    fitted_target : target kind or None
+        The kind of the model the call continues, or None for a new model.
+    incremental : bool
+        Whether the call is ``partial_fit``, whose ``y`` may hold only some of
+        the classes.
+
+    ``y``'s labels are checked against the classes only where they may differ:
+    ``classes`` given, or a ``partial_fit`` that may see some of them; a
+    target drawn from ``y`` alone holds them by construction.
+    """
+    target = fitted_target
+    if fitted_target is None:
+        if incremental and classes is None:
+            raise ValueError(
+                "classes must be passed on the first call to partial_fit; "
+                "e.g. classes=np.unique(y_all)."
+            )
+        target = target_of(y, classes)
+    elif classes is not None or not incremental:
+        # partial_fit may see some of the classes; a warm-started fit needs all
+        given = target_of(y, classes)
+        if not given.same_as(fitted_target):
+            raise ValueError(
+                f"The classes {given.classes!r} differ from the classes_ of the "
+                f"fitted model, {fitted_target.classes!r}; refit with "
+                "warm_start=False to change them."
+            )
+    if classes is not None or incremental:
+        target.check(y)
+    return target
+
+
+# The output activation of each regression loss: its inverse link.
+LINKS = {"squared_error": "identity", "poisson": "exp"}
+
+
+class Continuous:
+    """Real values, one column per output, predicted through an output link.
+
+    The ``identity`` output predicts the logits themselves (squared error);
+    ``exp`` predicts ``exp(z)``, the inverse of a log link (Poisson), and
+    needs targets ``y >= 0``.
+
+    Parameters
+    ----------
+    n_outputs : int
+        The number of columns of ``y`` (1 for a vector).
+    out_activation : {"identity", "exp"}
+    """
+
+    kind = "continuous"
+
+    def __init__(self, n_outputs, out_activation):
+        self.n_outputs = n_outputs
+        self.out_activation = out_activation
+
+    def same_as(self, other):
+        """Whether ``other`` has as many outputs and the same link."""
+        return (
+            type(other) is Continuous
+            and other.n_outputs == self.n_outputs
+            and other.out_activation == self.out_activation
+        )
+
+    def check(self, y, name="y"):
+        """Raise unless ``y`` has the outputs of this kind, and for the exp
+        output no negative value."""
+        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+        if n_outputs != self.n_outputs:
+            raise ValueError(
+                f"{name} has {n_outputs} outputs but the model has "
+                f"{self.n_outputs}; refit with warm_start=False to change them."
+            )
+        if self.out_activation == "exp" and y.size and y.min() < 0:
+            raise ValueError(
+                f"loss='poisson' needs {name} >= 0 (counts, rates or other "
+                f"non-negative amounts), but {name} has negative values down to "
+                f"{y.min():.6g}. Use loss='squared_error' for targets that can be "
+                "negative."
+            )
+
+    def encode(self, y, dtype):
+        """``y`` as a matrix of shape (n_samples, n_outputs), of ``dtype``."""
+        return y.reshape(len(y), -1).astype(dtype)
+
+    def decode(self, Z):
+        """The predictions: ``Z`` through the link (``Z`` itself is left as it
+        is); a vector for one output."""
+        if self.out_activation == "exp":
+            Z = np.exp(Z)
+        return Z[:, 0] if self.n_outputs == 1 else Z
+
+    def strata(self, y):
+        """None: real values are split at random."""
+        return None
+
+
+def values_of(y, loss):
+    """The target kind of a regressor's real-valued ``y`` under ``loss``."""
+    if y.dtype.kind not in "biuf":
+        raise ValueError(
+            f"A regressor needs numeric y; y has dtype {y.dtype}. Encode the "
+            "values as numbers, or use FromScratchMLPClassifier for labels."
+        )
+    return Continuous(1 if y.ndim == 1 else y.shape[1], LINKS[loss])
+
+
+def read_values(y, loss, fitted_target):
+    """The target kind of a regressor's training call: new, or the fitted one.
+
+    A model continues only with as many outputs and the link of its loss.
+    """
+    target = values_of(y, loss)
+    if fitted_target is not None:
+        if not target.same_as(fitted_target):
+            raise ValueError(
+                f"y has {target.n_outputs} outputs and loss={loss!r} an "
+                f"{target.out_activation} output, but the fitted model has "
+                f"{fitted_target.n_outputs} and an {fitted_target.out_activation} "
+                "output; refit with warm_start=False to change them."
+            )
+        target = fitted_target
+    target.check(y)
+    return target

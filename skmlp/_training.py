@@ -3,8 +3,9 @@
 :class:`EpochTrainer` trains one epoch per ``next`` of its :meth:`epochs`
 generator and yields that epoch's mean training loss, so the caller keeps the
 bookkeeping (convergence, early stopping, progress) and decides when to stop.
-If an epoch diverges or is interrupted, the parameters and optimizer state are
-rolled back to where that epoch began before the exception propagates; the
+If an epoch fails (it diverges, is interrupted, or raises anything else), the
+parameters and optimizer state are rolled back to where that epoch began
+before the exception propagates; the
 caller rolls back the same way when its own bookkeeping fails. The trainer
 keeps its buffers (gradients, batches, the checkpoint), so a stream of
 ``partial_fit`` calls allocates almost nothing per call. :func:`fit_lbfgs` fails the
@@ -18,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 
+from ._activations import largest_finite_logit, outputs_are_finite
 from ._losses import LOSS_FUNCTIONS
 from ._network import Workspace, backward, forward
 from ._optimizers import L2Gradient
@@ -49,9 +51,13 @@ class Plateau:
         self.count = 0
 
     def update(self, value):
-        """Record ``value``; return True if it is a new best."""
+        """Record ``value``; return True if it is a new best.
+
+        The first value after a best of -inf is one, however low: an epoch
+        whose score is -inf still has weights to keep.
+        """
         self.count = self.count + 1 if value < self.best + self.tol else 0
-        improved = value > self.best
+        improved = value > self.best or self.best == -np.inf
         if improved:
             self.best = value
         return improved
@@ -263,26 +269,31 @@ class Objective:
         bounded by ``r_{k+1} = r_k ||W_k||_F + ||b_k||``, which the hidden
         activations keep (ReLU and identity) or cap at ``sqrt(fan_out)``
         (logistic; tanh at the smaller of the two). True when every bound is
-        finite and below the square root of the dtype's largest value: then
-        every parameter is finite too. One pass over the parameters, in BLAS
-        dot products, instead of a forward pass.
+        finite and below the square root of the dtype's largest value (for
+        the logits of an exp output, below the largest finite logit, about
+        709 in float64): then every parameter is finite too. One pass over
+        the parameters, in BLAS dot products, instead of a forward pass.
         """
-        limit = math.sqrt(float(np.finfo(self.weights.dtype).max))
+        dtype = self.weights.dtype
+        limit = math.sqrt(float(np.finfo(dtype).max))
+        last = len(self.coefs) - 1
+        output_limit = min(limit, largest_finite_logit(self.out_activation, dtype))
         with np.errstate(over="ignore"):  # an overflow is past the limit anyway
             bound = _max_row_norm(X)
             for k, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
                 # in memory order: a view of W in either layout, not a copy
                 W, fan_out = W.ravel(order="K"), b.shape[0]
                 bound = bound * math.sqrt(np.dot(W, W)) + math.sqrt(np.dot(b, b))
-                if not bound < limit:  # also False for NaN
+                if not bound < (output_limit if k == last else limit):  # NaN too
                     return False
-                if k < len(self.coefs) - 1 and self.activation in ("logistic", "tanh"):
+                if k < last and self.activation in ("logistic", "tanh"):
                     cap = math.sqrt(fan_out)
                     bound = cap if self.activation == "logistic" else min(bound, cap)
         return True
 
     def is_finite_on(self, X):
-        """Whether the network's logits on the batch ``X`` are all finite."""
+        """Whether the network's logits and outputs on the batch ``X`` are all
+        finite."""
         activations = self.workspace.rows(X.shape[0])[0]
         with np.errstate(over="ignore", invalid="ignore"):
             layers = forward(
@@ -293,7 +304,7 @@ class Objective:
                 activations,
                 kernels=self.kernels,
             )
-        return bool(np.isfinite(layers[-1]).all())
+        return outputs_are_finite(layers[-1], self.out_activation)
 
 
 class Checkpoint:
@@ -342,9 +353,8 @@ class EpochTrainer:
     skipped. The batches run under the BLAS thread count that
     :class:`~skmlp._threads.BlasThreads` measures fastest; the caller's count
     is back in force between epochs. Each epoch first saves a
-    :class:`Checkpoint`; an epoch that diverges or is interrupted is rolled
-    back to it before the exception propagates, and :meth:`rollback` does the
-    same for the caller.
+    :class:`Checkpoint`; an epoch that fails is rolled back to it before the
+    exception propagates, and :meth:`rollback` does the same for the caller.
 
     Parameters
     ----------
@@ -402,8 +412,9 @@ class EpochTrainer:
         Raises
         ------
         DivergenceError
-            If the loss or the parameters become non-finite; the parameters
-            and the optimizer are those from before the failing epoch.
+            If the loss or the parameters become non-finite. Whatever an
+            epoch raises, the parameters and the optimizer are those from
+            before it.
         """
         self.objective.dropout_rng = dropout_rng
         sample_idx = np.arange(X.shape[0])
@@ -421,7 +432,7 @@ class EpochTrainer:
             try:
                 with np.errstate(over="ignore", invalid="ignore"), self.threads.epoch():
                     loss = self._epoch(data, sample_idx, slices, buffers)
-            except (DivergenceError, KeyboardInterrupt):
+            except BaseException:
                 self.rollback()
                 raise
             yield loss

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 import sklearn
+from sklearn.base import is_regressor
 from sklearn.model_selection import train_test_split
 from sklearn.utils import column_or_1d
 from sklearn.utils._param_validation import InvalidParameterError
@@ -24,9 +25,10 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._activations import outputs_are_finite
 from ._kernels import NUMPY_KERNELS
 from ._network import NonFiniteInputError, forward
-from ._targets import dense_target, same_target, target_of
+from ._targets import dense_target
 
 # Early stopping needs at least this many validation samples to be meaningful.
 MIN_VALIDATION_SAMPLES = 10
@@ -52,7 +54,7 @@ class TrainingInputs(NamedTuple):
     validation: Samples | None
     """The given validation set (``X_val``, ``y_val``, ...), or None."""
     target: object
-    """The target kind (see :mod:`skmlp._targets`), holding the classes."""
+    """The target kind (see :mod:`skmlp._targets`)."""
     hidden_layer_sizes: list
 
 
@@ -62,35 +64,33 @@ def validate_training_call(
     y,
     sample_weight,
     *,
-    classes,
+    read_target,
     validation_set,
-    fitted_target,
-    incremental,
+    new_model,
 ):
     """Check everything a call to ``fit`` or ``partial_fit`` gets.
 
     Parameters
     ----------
-    estimator : FromScratchMLPClassifier
+    estimator : BaseMultilayerPerceptron
         The estimator, for its hyper-parameters; ``validate_data`` records the
         number and names of the features on it for a new model.
     X, y, sample_weight
         The training data, as passed.
-    classes : array-like or None
-        ``partial_fit``'s classes.
+    read_target : callable
+        ``read_target(y, sample_weight)`` returns the target kind of the
+        validated ``y`` (see :mod:`skmlp._targets`) and the weight of each
+        class (or None), raising for a ``y`` the model cannot learn.
     validation_set : tuple
         ``(X_val, y_val, sample_weight_val)`` as passed to ``fit``.
-    fitted_target : target kind or None
-        The target of the model this call continues (warm start or
-        ``partial_fit``), or None for a new model.
-    incremental : bool
-        Whether this is ``partial_fit``.
+    new_model : bool
+        Whether the call trains a new model, rather than continue the fitted
+        one (warm start or ``partial_fit``).
 
     Returns
     -------
     TrainingInputs
     """
-    new_model = fitted_target is None
     sizes = check_hidden_layer_sizes(estimator, new_model=new_model)
     if estimator.dropout and estimator.solver == "lbfgs":
         raise ValueError(
@@ -99,10 +99,9 @@ def validate_training_call(
         )
     dtype = (np.float64, np.float32) if new_model else estimator.coefs_[0].dtype
     X, y = _validate_X_y(estimator, X, y, dtype, reset=new_model)
-    target = _check_target(y, classes, fitted_target, incremental)
     sample_weight = _sample_weight(sample_weight, X)
-    class_weights = target.class_weights(estimator.class_weight, y, sample_weight)
-    train = _samples(X, y, sample_weight, target, class_weights, "sample_weight")
+    target, class_weights = read_target(y, sample_weight)
+    train = _samples(X, y, sample_weight, target, class_weights, "")
     validation = _check_validation_set(
         estimator,
         *validation_set,
@@ -122,15 +121,27 @@ def _sample_weight(sample_weight, X):
     )
 
 
-def _samples(X, y, sample_weight, target, class_weights, name):
-    """:class:`Samples` of checked float64 ``sample_weight`` (or None)."""
+def _samples(X, y, sample_weight, target, class_weights, suffix):
+    """:class:`Samples` of ``X`` and ``y{suffix}``, the targets encoded, the
+    weights checked (see :func:`check_weights`)."""
     weights = check_weights(
         sample_weight,
         None if class_weights is None else target.per_sample(class_weights, y),
         X.dtype,
-        name,
+        f"sample_weight{suffix}",
     )
-    return Samples(X, y, target.encode(y, X.dtype), weights)
+    with np.errstate(over="ignore"):  # a value beyond the dtype is named below
+        Y = target.encode(y, X.dtype)
+    # Squares of the targets (a squared error, y log y) must not overflow.
+    limit = math.sqrt(float(np.finfo(X.dtype).max))
+    largest = float(np.abs(Y).max(initial=0.0))
+    if not largest < limit:
+        raise ValueError(
+            f"y{suffix} has values as large as {np.abs(y).max():.3g}, too large "
+            f"to train with in {X.dtype}; rescale it, e.g. with "
+            "sklearn.compose.TransformedTargetRegressor and a StandardScaler."
+        )
+    return Samples(X, y, Y, weights)
 
 
 def check_weights(sample_weight, class_weight, dtype, name):
@@ -176,7 +187,7 @@ def check_weights(sample_weight, class_weight, dtype, name):
 
 
 def _validate_X_y(estimator, X, y, dtype, reset):
-    """``validate_data`` for training data; a single label column becomes 1-d."""
+    """``validate_data`` for training data; a single column of y becomes 1-d."""
     with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
         X, y = validate_data(
             estimator,
@@ -185,41 +196,13 @@ def _validate_X_y(estimator, X, y, dtype, reset):
             accept_sparse="csr",
             dtype=dtype,
             multi_output=True,
+            y_numeric=is_regressor(estimator),
             reset=reset,
         )
     y = dense_target(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     return X, y
-
-
-def _check_target(y, classes, fitted_target, incremental):
-    """The target kind of ``y``: a new one, or the fitted one ``y`` continues.
-
-    ``y``'s labels are checked against the classes only where they may differ:
-    ``classes`` given, or a ``partial_fit`` that may see some of them; a
-    target drawn from ``y`` alone holds them by construction.
-    """
-    target = fitted_target
-    if fitted_target is None:
-        if incremental and classes is None:
-            raise ValueError(
-                "classes must be passed on the first call to partial_fit; "
-                "e.g. classes=np.unique(y_all)."
-            )
-        target = target_of(y, classes)
-    elif classes is not None or not incremental:
-        # partial_fit may see some of the classes; a warm-started fit needs all
-        given = target_of(y, classes)
-        if not same_target(given, fitted_target):
-            raise ValueError(
-                f"The classes {given.classes!r} differ from the classes_ of the "
-                f"fitted model, {fitted_target.classes!r}; refit with "
-                "warm_start=False to change them."
-            )
-    if classes is not None or incremental:
-        target.check(y)
-    return target
 
 
 def check_hidden_layer_sizes(estimator, *, new_model):
@@ -269,12 +252,13 @@ def _check_validation_set(
         _sample_weight(sample_weight_val, X_val),
         target,
         class_weights,
-        "sample_weight_val",
+        "_val",
     )
 
 
 def split_for_early_stopping(train, fraction, target, random_state):
-    """Hold out ``fraction`` of the samples, stratified by class, for scoring.
+    """Hold out ``fraction`` of the samples for scoring, stratified by the
+    target's strata (the classes of single-label targets).
 
     Returns
     -------
@@ -284,10 +268,11 @@ def split_for_early_stopping(train, fraction, target, random_state):
     """
     n_samples = train.X.shape[0]
     n_val = math.ceil(fraction * n_samples)
-    if target.multilabel:
-        stratify, class_counts = None, np.array([n_samples])
+    stratify = target.strata(train.y)
+    if stratify is None:
+        class_counts = np.array([n_samples])
     else:
-        stratify, class_counts = train.y, np.unique(train.y, return_counts=True)[1]
+        class_counts = np.unique(stratify, return_counts=True)[1]
     n_classes = class_counts.size
     if (
         n_val < max(MIN_VALIDATION_SAMPLES, n_classes)
@@ -297,9 +282,9 @@ def split_for_early_stopping(train, fraction, target, random_state):
         warn_caller(
             f"early_stopping=True, but a validation_fraction of {fraction} of "
             f"{n_samples} samples is too small to score on (at least "
-            f"{MIN_VALIDATION_SAMPLES} samples and two per class are needed); "
-            "training without early stopping. Use more data or a larger "
-            "validation_fraction.",
+            f"{MIN_VALIDATION_SAMPLES} samples, and two per class for a "
+            "classifier, are needed); training without early stopping. Use more "
+            "data or a larger validation_fraction.",
             UserWarning,
         )
         return None
@@ -320,13 +305,15 @@ def split_for_early_stopping(train, fraction, target, random_state):
     return fit_part, val_part
 
 
-def checked_logits(X, coefs, intercepts, activation, name="X"):
+def checked_logits(X, coefs, intercepts, activation, out_activation, name="X"):
     """The network's logits on ``X``, or a ValueError saying ``X`` is too large.
 
     NaN and infinity are detected in the first layer's outputs, a pass over
     ``n_hidden`` instead of ``n_features`` columns; only then is ``X`` scanned,
-    to say what is wrong. Prediction runs the NumPy kernels: a model loaded in
-    a fresh process answers its first request without loading a compiler.
+    to say what is wrong. Logits are too large when they, or the outputs of an
+    exp output, are not finite. Prediction runs the NumPy kernels: a model
+    loaded in a fresh process answers its first request without loading a
+    compiler.
     """
     with np.errstate(over="ignore", invalid="ignore"):
         try:
@@ -338,15 +325,16 @@ def checked_logits(X, coefs, intercepts, activation, name="X"):
                 kernels=NUMPY_KERNELS,
                 check_finite=True,
             )[-1]
-            finite = bool(np.isfinite(Z).all())
+            finite = outputs_are_finite(Z, out_activation)
         except NonFiniteInputError:
             finite = False
         if not finite:
             assert_all_finite(X, input_name=name)
     if not finite:
         raise ValueError(
-            f"{name} is too large for this network: its activations overflow "
-            f"{X.dtype}. Scale the features, e.g. with "
+            f"{name} is too large for this network: its "
+            f"{'predictions' if out_activation == 'exp' else 'activations'} "
+            f"overflow {X.dtype}. Scale the features, e.g. with "
             "sklearn.preprocessing.StandardScaler."
         )
     return Z

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import balanced_accuracy_score, log_loss
 from sklearn.neural_network import MLPClassifier
@@ -257,15 +258,20 @@ def test_failed_partial_fit_leaves_the_model_unchanged(iris, bad_call, match):
     assert fitted_state(clf) == before
 
 
-def test_divergence_raises_and_keeps_finite_weights(iris):
+def test_a_diverging_fit_is_undone(iris):
     X, y = iris
     clf = FromScratchMLPClassifier(
         solver="sgd", learning_rate_init=1e6, momentum=0.0, **SMALL
     )
-    with pytest.raises(ValueError, match="diverged.*learning_rate_init"):
+    with pytest.raises(ValueError, match="diverged.*undone.*learning_rate_init"):
         clf.fit(X * 1e100, y)
-    assert all(np.isfinite(W).all() for W in clf.coefs_ + clf.intercepts_)
-    assert np.isfinite(clf.predict_proba(X)).all()
+    assert vars(clf) == vars(clone(clf))
+    clf.set_params(learning_rate_init=0.001).fit(X, y)
+    clf.set_params(learning_rate_init=1e6)
+    before = fitted_state(clf)
+    with pytest.raises(ValueError, match="diverged"):
+        clf.fit(X * 1e100, y)
+    assert fitted_state(clf) == before
 
 
 def test_diverging_partial_fit_leaves_the_model_unchanged(iris):
@@ -400,12 +406,14 @@ def test_string_labels(iris):
 
 
 def test_warm_start_continues(iris):
+    """Each warm-started fit has a history of its own, after the samples seen."""
     X, y = iris
     clf = FromScratchMLPClassifier(warm_start=True, **SMALL).fit(X, y)
+    first_curve = list(clf.loss_curve_)
     clf.fit(X, y)
-    assert len(clf.loss_curve_) == 2 * SMALL["max_iter"]
-    assert clf.n_iter_ == SMALL["max_iter"]
-    assert clf.loss_curve_[SMALL["max_iter"]] < clf.loss_curve_[0]
+    assert clf.n_iter_ == len(clf.loss_curve_) == SMALL["max_iter"]
+    assert clf.t_ == 2 * SMALL["max_iter"] * len(X)
+    assert clf.loss_curve_[0] < first_curve[-1]
 
 
 @pytest.mark.parametrize(
@@ -591,7 +599,7 @@ def test_diverging_warm_start_fit_is_undone(iris):
         solver="sgd", batch_size=10, warm_start=True, **SMALL
     ).fit(X, y)
     before = fitted_state(clf)
-    with pytest.raises(ValueError, match="undone entirely"):
+    with pytest.raises(ValueError, match="The call is undone"):
         clf.fit(X * 1e100, y)
     assert fitted_state(clf) == before
 

@@ -102,7 +102,7 @@ def test_from_estimator_with_early_stopping(fitted_early_stopping):
 
 def test_from_estimator_reads_the_validation_loss_curve(fitted_early_stopping):
     clf = copy.deepcopy(fitted_early_stopping)
-    clf.validation_loss_curve_ = [loss + 0.1 for loss in clf.loss_curve_]
+    clf._history.validation_loss_curve = [loss + 0.1 for loss in clf.loss_curve_]
 
     display = LossCurveDisplay.from_estimator(clf)
 

@@ -12,7 +12,6 @@ from skmlp._targets import (
     Multiclass,
     Multilabel,
     SingleClass,
-    same_target,
     target_of,
 )
 
@@ -40,9 +39,12 @@ def test_target_of_picks_the_kind_and_sorted_classes(
 
 
 def test_targets_are_the_same_with_the_same_kind_and_classes():
-    assert same_target(Binary(np.array([0, 1])), Binary(np.array([0, 1])))
-    assert not same_target(Binary(np.array([0, 1])), Binary(np.array([0, 2])))
-    assert not same_target(Multilabel(2), Binary(np.array([0, 1])))
+    assert Binary(np.array([0, 1])).same_as(Binary(np.array([0, 1])))
+    assert not Binary(np.array([0, 1])).same_as(Binary(np.array([0, 2])))
+    assert not Binary(np.array([0, 1])).same_as(Multiclass(np.array([0, 1])))
+    assert not Multilabel(2).same_as(Binary(np.array([0, 1])))
+    assert Multilabel(2).same_as(Multilabel(2))
+    assert not Multilabel(2).same_as(Multilabel(3))
 
 
 @pytest.mark.parametrize(

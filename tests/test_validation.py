@@ -125,7 +125,7 @@ def test_X_val_too_large_for_the_network_is_named(iris):
     clf = FromScratchMLPClassifier(early_stopping=True, **SMALL)
     with pytest.raises(ValueError, match="X_val is too large for this network"):
         clf.fit(X, y, X_val=np.full_like(X, 1e308), y_val=y)
-    assert clf.n_iter_ == 0 and clf.validation_scores_ == []
+    assert not hasattr(clf, "coefs_")
 
 
 def test_validation_loss_and_score_match_the_given_set(iris):
@@ -272,7 +272,7 @@ def test_split_part_without_weight_is_refused_before_training(iris, part):
 def test_checked_logits_are_the_forward_pass():
     coefs = [np.array([[1.0, -1.0]]), np.array([[2.0], [1.0]])]
     intercepts = [np.array([0.5, 0.0]), np.array([-1.0])]
-    Z = checked_logits(np.array([[1.0], [-2.0]]), coefs, intercepts, "relu")
+    Z = checked_logits(np.array([[1.0], [-2.0]]), coefs, intercepts, "relu", "identity")
     assert_array_equal(Z, [[2 * 1.5 + 0 - 1.0], [0 + 2.0 - 1.0]])
 
 
@@ -287,7 +287,7 @@ def test_checked_logits_are_the_forward_pass():
 def test_checked_logits_name_what_is_wrong(X, match):
     coefs, intercepts = [np.array([[10.0]])], [np.array([0.0])]
     with pytest.raises(ValueError, match=match):
-        checked_logits(np.array(X), coefs, intercepts, "relu")
+        checked_logits(np.array(X), coefs, intercepts, "relu", "identity")
 
 
 @pytest.mark.skipif(
@@ -505,9 +505,9 @@ def test_messages_of_the_split(iris):
         split_for_early_stopping(samples(20), 0.1, Binary(np.arange(2)), 0)
     assert str(record[0].message) == (
         "early_stopping=True, but a validation_fraction of 0.1 of 20 samples is too "
-        "small to score on (at least 10 samples and two per class are needed); "
-        "training without early stopping. Use more data or a larger "
-        "validation_fraction."
+        "small to score on (at least 10 samples, and two per class for a "
+        "classifier, are needed); training without early stopping. Use more data "
+        "or a larger validation_fraction."
     )
 
 
