@@ -1,8 +1,14 @@
-"""skmlp: a from-scratch NumPy multilayer perceptron, drop-in for scikit-learn's."""
+"""skmlp: from-scratch NumPy multilayer perceptrons, drop-in for scikit-learn's."""
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from ._base import SkmlpVersionWarning  # noqa: E402
 from ._classifier import FromScratchMLPClassifier  # noqa: E402
+from ._regressor import FromScratchMLPRegressor  # noqa: E402
 
-__all__ = ["FromScratchMLPClassifier", "SkmlpVersionWarning", "__version__"]
+__all__ = [
+    "FromScratchMLPClassifier",
+    "FromScratchMLPRegressor",
+    "SkmlpVersionWarning",
+    "__version__",
+]
