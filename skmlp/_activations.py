@@ -137,6 +137,7 @@ def largest_finite_logit(out_activation, dtype):
 
 def outputs_are_finite(Z, out_activation):
     """Whether the logits ``Z`` and the outputs ``phi(Z)`` are all finite."""
-    return bool(np.isfinite(Z).all()) and Z.max() <= largest_finite_logit(
+    # In float64: NumPy rounds a Python float limit to Z's float32, above it.
+    return bool(np.isfinite(Z).all()) and float(Z.max()) <= largest_finite_logit(
         out_activation, Z.dtype
     )

@@ -39,12 +39,12 @@ from ._callbacks import CallbackSupportMixin, EpochCallbacks, NoCallbacks
 from ._history import History, HistoryAttribute
 from ._initializers import glorot_uniform
 from ._kernels import NUMPY_KERNELS, get_kernels
-from ._losses import LOSS_FUNCTIONS
 from ._network import FlatParameters, forward
 from ._optimizers import OPTIMIZERS
 from ._training import DivergenceError, EpochTrainer, Objective, Plateau, fit_lbfgs
 from ._validation import (
     checked_logits,
+    mean_loss,
     split_for_early_stopping,
     validate_training_call,
     warn_caller,
@@ -55,8 +55,9 @@ class SkmlpVersionWarning(UserWarning):
     """A model pickled by another version of skmlp is being loaded."""
 
 
-# Attributes that scikit-learn's callback machinery owns: never undone.
-_CALLBACK_STATE = {"_skl_callbacks", "_callback_fit_ctx", "_skl_callbacks_to_teardown"}
+# What scikit-learn's callback machinery sets during a fit and deletes after
+# it, in its own teardown: left to it.
+_CALLBACK_STATE = {"_callback_fit_ctx", "_skl_callbacks_to_teardown"}
 
 
 class _Undo:
@@ -168,6 +169,21 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
     validation_loss_curve_ = HistoryAttribute()
     best_validation_score_ = HistoryAttribute()
 
+    def _validate_params(self):
+        """scikit-learn's validation of the parameters, but a bool is no number:
+        its ``Interval`` constraints take ``True`` for 1."""
+        for name, value in self.get_params(deep=False).items():
+            constraints = self._parameter_constraints[name]
+            numeric = "random_state" in constraints or any(
+                isinstance(constraint, Interval) for constraint in constraints
+            )
+            if numeric and isinstance(value, (bool, np.bool_)):
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of {type(self).__name__} takes "
+                    f"numbers, not bools. Got {value!r} instead."
+                )
+        super()._validate_params()
+
     def _check_stochastic_solver(self):
         if self.solver == "lbfgs":
             raise AttributeError(
@@ -244,7 +260,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         if inputs.validation is not None:
             # Too large for the network as it starts: the features' fault, said
             # now. Past this, outputs on X_val that overflow are divergence.
-            checked_logits(
+            Z = checked_logits(
                 inputs.validation.X,
                 network.coefs,
                 network.intercepts,
@@ -252,6 +268,15 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                 inputs.target.out_activation,
                 "X_val",
             )
+            out_activation = inputs.target.out_activation
+            if not math.isfinite(
+                mean_loss(Z, inputs.validation, self.loss, out_activation)
+            ):
+                raise ValueError(
+                    "X_val is too large for this network: its loss overflows "
+                    f"{Z.dtype}. Scale the features, e.g. with "
+                    "sklearn.preprocessing.StandardScaler."
+                )
         settings = dict(out_activation=inputs.target.out_activation, kernels=kernels)
         if self.solver == "lbfgs":
             objective = Objective(
@@ -341,6 +366,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         if new_model:
             self._history = History()
         self._target = target
+        # What prediction runs: the activation trained with, whatever
+        # set_params changes before the next training call.
+        self._activation = self.activation
         self.coefs_, self.intercepts_ = network.coefs, network.intercepts
         self.n_outputs_ = network.coefs[-1].shape[1]
         self.n_layers_ = len(network.coefs) + 1
@@ -416,13 +444,13 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             )
         elif self.solver == "lbfgs":
             advice = (
-                "Scale the features, e.g. with sklearn.preprocessing.StandardScaler, "
+                "Scale the features X, e.g. with sklearn.preprocessing.StandardScaler, "
                 "or increase alpha."
             )
         else:
             advice = (
                 f"Use a smaller learning_rate_init (now {self.learning_rate_init}) or "
-                "scale the features, e.g. with sklearn.preprocessing.StandardScaler."
+                "scale the features X, e.g. with sklearn.preprocessing.StandardScaler."
             )
         raise ValueError(
             f"Training diverged: {exc} during {step} {self._history.n_iter + 1}. "
@@ -609,13 +637,14 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             raise DivergenceError(
                 "the network's outputs on the validation set overflow"
             )
-        weights = validation.sample_weight
         if self.scoring is None:
-            score = self._validation_score(
-                validation.y, self._target.decode(Z), weights
-            )
-        loss = LOSS_FUNCTIONS[self.loss, self.out_activation_](Z, validation.Y, weights)
-        loss /= Z.shape[0] if weights is None else weights.sum()
+            with np.errstate(over="ignore", invalid="ignore"):  # a score of -inf
+                score = self._validation_score(
+                    validation.y, self._target.decode(Z), validation.sample_weight
+                )
+        loss = mean_loss(Z, validation, self.loss, self.out_activation_)
+        if not math.isfinite(loss):
+            raise DivergenceError("the loss on the validation set overflows")
         if self.scoring == "loss":
             score = -loss
         elif scorer is not None:
@@ -687,7 +716,9 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         return min(self.batch_size, n_samples)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # A copy: on Python 3.11+ scikit-learn hands over the live __dict__,
+        # and pickling must not change the model.
+        state = dict(super().__getstate__())
         state.pop("_trainer", None)  # buffers, rebuilt by the next training call
         state["_skmlp_version"] = __version__
         return state
@@ -716,7 +747,7 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             reset=False,
         )
         return checked_logits(
-            X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
+            X, self.coefs_, self.intercepts_, self._activation, self.out_activation_
         )
 
     def __sklearn_tags__(self):

@@ -30,9 +30,11 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
       validation set (with a warning), and ``partial_fit`` trains on the given
       batch (early stopping applies to ``fit``);
     - training that diverges stops at once with a ``ValueError`` that names the
-      cause, and keeps the weights of the last finite epoch;
-    - a call that fails before training changes nothing, and a failed
-      ``partial_fit`` or warm-started ``fit`` is undone entirely;
+      cause;
+    - a call that fails, before or while training, is undone entirely: a new
+      model stays unfitted, a fitted one keeps its state;
+    - each ``fit`` has a history of its own (every curve has ``n_iter_``
+      entries), which ``partial_fit`` extends;
     - hyper-parameters changed between ``partial_fit`` calls act on the next
       call.
 

@@ -285,7 +285,8 @@ validation_loss_curve_, best_validation_score_, t_, n_iter_
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
             The predicted values; a vector for a model of one output.
         """
-        return self._target.decode(self._checked_logits(X))
+        Z = self._checked_logits(X)
+        return self._target.decode(Z)
 
     def _read_target(self, y, sample_weight, *, fitted_target, incremental):
         """The values' target kind (see ``_targets.read_values``); no class
@@ -294,3 +295,9 @@ validation_loss_curve_, best_validation_score_, t_, n_iter_
 
     def _validation_score(self, y_true, y_pred, sample_weight):
         return r2_score(y_true, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.positive_only = self.loss == "poisson"
+        return tags

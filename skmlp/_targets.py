@@ -288,8 +288,14 @@ class Multilabel:
 
 def _is_multilabel(y, name):
     """Whether ``y`` is a 0/1 indicator matrix; raise for targets we cannot learn."""
-    check_classification_targets(y)
-    y_type = type_of_target(y, input_name=name)
+    # type_of_target casts float labels to int to see whether they are whole:
+    # one beyond the int range is not, and its cast warns
+    with np.errstate(invalid="ignore"):
+        try:
+            check_classification_targets(y)
+        except ValueError as exc:  # "Unknown label type: ...", which names no y
+            raise ValueError(f"{name}: {exc}") from exc
+        y_type = type_of_target(y, input_name=name)
     if y_type == "multiclass-multioutput":
         raise ValueError(
             f"Multiclass-multioutput targets are not supported: pass one label per "
@@ -312,6 +318,29 @@ def dense_target(y):
     return y.toarray() if sp.issparse(y) else y
 
 
+def _checked_classes(classes):
+    """``partial_fit``'s classes, sorted; an error naming them if they are not
+    a vector of finite labels of one sortable type."""
+    try:
+        classes = np.asarray(classes)
+    except ValueError as exc:  # a ragged nesting
+        raise ValueError(f"classes must be a vector of labels: {exc}") from exc
+    if classes.ndim != 1 or not classes.size:
+        raise ValueError(
+            "classes must be an array-like of shape (n_classes,), e.g. "
+            f"np.unique(y_all); got {classes!r:.80}."
+        )
+    if classes.dtype.kind == "f" and not np.isfinite(classes).all():
+        raise ValueError(f"classes must not contain NaN or infinity: {classes}")
+    try:
+        return np.unique(classes)
+    except TypeError as exc:
+        raise TypeError(
+            f"classes must be labels of one type that can be sorted, like those of "
+            f"y; got {classes!r:.80}."
+        ) from exc
+
+
 def target_of(y, classes=None):
     """The target kind of the labels ``y`` among ``classes`` (default: y's own).
 
@@ -320,13 +349,7 @@ def target_of(y, classes=None):
     """
     if _is_multilabel(y, "y"):
         return Multilabel(y.shape[1])
-    if classes is None:
-        classes = np.unique(y)
-    else:
-        classes = np.asarray(classes)
-        if classes.dtype.kind == "f" and not np.isfinite(classes).all():
-            raise ValueError(f"classes must not contain NaN or infinity: {classes}")
-        classes = np.unique(classes)
+    classes = np.unique(y) if classes is None else _checked_classes(classes)
     kinds = {1: SingleClass, 2: Binary}
     return kinds.get(len(classes), Multiclass)(classes)
 
@@ -362,10 +385,11 @@ def read_labels(y, classes, fitted_target, *, incremental):
         # partial_fit may see some of the classes; a warm-started fit needs all
         given = target_of(y, classes)
         if not given.same_as(fitted_target):
+            source = "y's classes" if classes is None else "classes"
             raise ValueError(
-                f"The classes {given.classes!r} differ from the classes_ of the "
-                f"fitted model, {fitted_target.classes!r}; refit with "
-                "warm_start=False to change them."
+                f"{source} {given.classes!r} differ from the classes_ of the fitted "
+                f"model, {fitted_target.classes!r}; refit with warm_start=False to "
+                "change them."
             )
     if classes is not None or incremental:
         target.check(y)
@@ -405,12 +429,18 @@ class Continuous:
         )
 
     def check(self, y, name="y"):
-        """Raise unless ``y`` has the outputs of this kind, and for the exp
-        output no negative value."""
+        """Raise unless ``y`` is numeric with the outputs of this kind, and for
+        the exp output has no negative value."""
+        if y.dtype.kind not in "biuf":
+            raise ValueError(
+                f"A regressor needs numeric {name}; {name} has dtype {y.dtype}. "
+                "Encode the values as numbers, or use FromScratchMLPClassifier for "
+                "labels."
+            )
         n_outputs = 1 if y.ndim == 1 else y.shape[1]
         if n_outputs != self.n_outputs:
             raise ValueError(
-                f"{name} has {n_outputs} outputs but the model has "
+                f"{name} has {n_outputs} output(s) but the model has "
                 f"{self.n_outputs}; refit with warm_start=False to change them."
             )
         if self.out_activation == "exp" and y.size and y.min() < 0:
@@ -438,12 +468,7 @@ class Continuous:
 
 
 def values_of(y, loss):
-    """The target kind of a regressor's real-valued ``y`` under ``loss``."""
-    if y.dtype.kind not in "biuf":
-        raise ValueError(
-            f"A regressor needs numeric y; y has dtype {y.dtype}. Encode the "
-            "values as numbers, or use FromScratchMLPClassifier for labels."
-        )
+    """The target kind of a regressor's ``y`` under ``loss`` (not checked)."""
     return Continuous(1 if y.ndim == 1 else y.shape[1], LINKS[loss])
 
 
@@ -453,6 +478,7 @@ def read_values(y, loss, fitted_target):
     A model continues only with as many outputs and the link of its loss.
     """
     target = values_of(y, loss)
+    target.check(y)
     if fitted_target is not None:
         if not target.same_as(fitted_target):
             raise ValueError(
@@ -462,5 +488,4 @@ def read_values(y, loss, fitted_target):
                 "output; refit with warm_start=False to change them."
             )
         target = fitted_target
-    target.check(y)
     return target

@@ -6,11 +6,13 @@ judge, and returns them as one :class:`TrainingInputs`. The weight checks live
 in :func:`check_weights`, for ``sample_weight`` and ``sample_weight_val`` alike.
 """
 
+import contextlib
 import math
 import os
+import re
 import sys
 import warnings
-from numbers import Integral
+from numbers import Integral, Number
 from typing import NamedTuple
 
 import numpy as np
@@ -22,11 +24,14 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import (
     _check_sample_weight,
     assert_all_finite,
+    check_array,
+    check_consistent_length,
     validate_data,
 )
 
 from ._activations import outputs_are_finite
 from ._kernels import NUMPY_KERNELS
+from ._losses import LOSS_FUNCTIONS
 from ._network import NonFiniteInputError, forward
 from ._targets import dense_target
 
@@ -98,8 +103,8 @@ def validate_training_call(
             "or dropout=0 with solver='lbfgs'."
         )
     dtype = (np.float64, np.float32) if new_model else estimator.coefs_[0].dtype
-    X, y = _validate_X_y(estimator, X, y, dtype, reset=new_model)
-    sample_weight = _sample_weight(sample_weight, X)
+    X, y = _validate_X_y(estimator, X, y, dtype, reset=new_model, suffix="")
+    sample_weight = _sample_weight(sample_weight, X, "sample_weight")
     target, class_weights = read_target(y, sample_weight)
     train = _samples(X, y, sample_weight, target, class_weights, "")
     validation = _check_validation_set(
@@ -112,13 +117,32 @@ def validate_training_call(
     return TrainingInputs(train, validation, target, sizes)
 
 
-def _sample_weight(sample_weight, X):
+def _sample_weight(sample_weight, X, name):
     """``sample_weight`` checked as float64 (so no cast overflows), or None."""
     if sample_weight is None:
         return None
-    return _check_sample_weight(
-        sample_weight, X, dtype=np.float64, ensure_non_negative=True
-    )
+    if isinstance(sample_weight, Number):  # scikit-learn would broadcast it
+        raise ValueError(
+            f"{name} must be an array-like of shape (n_samples,) or None; got "
+            f"the number {sample_weight!r}."
+        )
+    with _naming(name):
+        return _check_sample_weight(
+            sample_weight, X, dtype=np.float64, ensure_non_negative=True
+        )
+
+
+@contextlib.contextmanager
+def _naming(name):
+    """Name the argument in what its checks raise: scikit-learn's validation
+    often does not ("Expected 2D array, got scalar array instead")."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        if re.search(rf"\b{re.escape(name)}\b", str(exc)):
+            raise
+        error = TypeError if isinstance(exc, TypeError) else ValueError
+        raise error(f"{name}: {exc}") from exc
 
 
 def _samples(X, y, sample_weight, target, class_weights, suffix):
@@ -186,19 +210,31 @@ def check_weights(sample_weight, class_weight, dtype, name):
     return weights.astype(dtype)
 
 
-def _validate_X_y(estimator, X, y, dtype, reset):
-    """``validate_data`` for training data; a single column of y becomes 1-d."""
-    with np.errstate(over="ignore", invalid="ignore"):  # NaN/inf are reported
-        X, y = validate_data(
-            estimator,
-            X,
+def _validate_X_y(estimator, X, y, dtype, *, reset, suffix):
+    """``X{suffix}`` and ``y{suffix}`` validated, each error naming which;
+    a single column of y becomes 1-d."""
+    x_name, y_name = f"X{suffix}", f"y{suffix}"
+    with np.errstate(over="ignore", invalid="ignore"), _naming(x_name):
+        # NaN and infinity are reported
+        X = validate_data(estimator, X, accept_sparse="csr", dtype=dtype, reset=reset)
+    if y is None:
+        raise ValueError(
+            f"This {type(estimator).__name__} estimator requires {y_name} to be "
+            f"passed, but the target {y_name} is None."
+        )
+    with _naming(y_name):
+        y = check_array(
             y,
             accept_sparse="csr",
-            dtype=dtype,
-            multi_output=True,
-            y_numeric=is_regressor(estimator),
-            reset=reset,
+            ensure_2d=False,
+            dtype=None,
+            input_name=y_name,
+            estimator=estimator,
         )
+        if is_regressor(estimator) and y.dtype.kind == "O":
+            y = y.astype(np.float64)
+    with _naming(f"{x_name} and {y_name}"):
+        check_consistent_length(X, y)
     y = dense_target(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
@@ -244,12 +280,14 @@ def _check_validation_set(
             "X_val and y_val are used for early stopping only: set "
             "early_stopping=True with solver='sgd' or 'adam'."
         )
-    X_val, y_val = _validate_X_y(estimator, X_val, y_val, dtype, reset=False)
+    X_val, y_val = _validate_X_y(
+        estimator, X_val, y_val, dtype, reset=False, suffix="_val"
+    )
     target.check(y_val, "y_val")
     return _samples(
         X_val,
         y_val,
-        _sample_weight(sample_weight_val, X_val),
+        _sample_weight(sample_weight_val, X_val, "sample_weight_val"),
         target,
         class_weights,
         "_val",
@@ -338,6 +376,15 @@ def checked_logits(X, coefs, intercepts, activation, out_activation, name="X"):
             "sklearn.preprocessing.StandardScaler."
         )
     return Z
+
+
+def mean_loss(Z, samples, loss, out_activation):
+    """The mean ``loss`` of the logits ``Z`` (overwritten) on ``samples``,
+    without the L2 penalty; infinite where it overflows."""
+    weights = samples.sample_weight
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = LOSS_FUNCTIONS[loss, out_activation](Z, samples.Y, weights)
+    return total / (Z.shape[0] if weights is None else float(weights.sum()))
 
 
 def warn_caller(message, category):

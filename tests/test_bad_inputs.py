@@ -425,7 +425,7 @@ BAD_VALIDATION_SETS = [
     ),
     pytest.param(
         lambda X, y: dict(X_val=X, y_val=np.where(y == 2, np.nan, y)),
-        "Input y contains NaN",
+        "Input y_val contains NaN",
         id="y_val-NaN",
     ),
     pytest.param(

@@ -516,7 +516,7 @@ def test_messages_of_the_split(iris):
     [
         (
             lambda clf, X, y: clf.partial_fit(X, y, classes=[0, 1]),
-            "The classes array([0, 1]) differ from the classes_ of the fitted model, "
+            "classes array([0, 1]) differ from the classes_ of the fitted model, "
             "array([0, 1, 2]); refit with warm_start=False to change them.",
         ),
         (
