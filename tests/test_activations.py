@@ -3,9 +3,12 @@
 Every hidden activation is checked against its textbook formula, every
 derivative against a central finite difference of its activation, and the
 output links (softmax and the log-links) for normalization and for staying
-finite on huge logits.
+finite on huge logits. The exp output of a log link is checked against the
+exponential, and ``outputs_are_finite`` against it at the exact edge of its
+range: ``largest_finite_logit`` is ``log`` of the largest float for it.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -15,9 +18,11 @@ from numpy.testing import assert_allclose, assert_array_equal
 from skmlp._activations import (
     ACTIVATIONS,
     DERIVATIVES,
+    largest_finite_logit,
     log_logistic,
     log_softmax,
     logistic,
+    outputs_are_finite,
     softmax,
 )
 
@@ -212,3 +217,65 @@ def test_log_activation_works_in_place(name, dtype, rng):
     assert result.dtype == dtype
     assert_array_equal(Z, expected)
     assert (Z <= 0).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_output_is_the_exponential_in_place(dtype, rng):
+    Z = rng.uniform(-20, 20, (6, 4)).astype(dtype)
+    expected = [[math.exp(z) for z in row] for row in Z.astype(np.float64)]
+    A = ACTIVATIONS["exp"](Z)
+    assert A is Z
+    assert A.dtype == dtype
+    assert_allclose(A, expected, rtol=TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("out_activation", ["identity", "logistic", "softmax", "exp"])
+def test_largest_finite_logit(out_activation, dtype):
+    largest = float(np.finfo(dtype).max)
+    expected = math.log(largest) if out_activation == "exp" else largest
+    assert largest_finite_logit(out_activation, dtype) == expected
+    assert largest_finite_logit(out_activation, np.dtype(dtype)) == expected
+
+
+def largest_logit_of_finite_exp(dtype):
+    """The largest ``z`` of ``dtype`` whose ``exp(z)`` is finite in ``dtype``."""
+    z = dtype(math.log(float(np.finfo(dtype).max)))
+    with np.errstate(over="ignore"):
+        while not np.isfinite(np.exp(z)):
+            z = np.nextafter(z, dtype(0))
+        while np.isfinite(np.exp(np.nextafter(z, dtype(np.inf)))):
+            z = np.nextafter(z, dtype(np.inf))
+    return z
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_exp_outputs_are_finite_up_to_the_last_logit_whose_exp_is(dtype):
+    """About 709.78 in float64, 88.72 in float32: the next float up overflows."""
+    z = largest_logit_of_finite_exp(dtype)
+    above = np.nextafter(z, dtype(np.inf))
+    assert outputs_are_finite(np.array([[-1.0, z]], dtype), "exp")
+    assert not outputs_are_finite(np.array([[-1.0, above]], dtype), "exp")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize(
+    "logit, out_activation, finite",
+    [
+        (800.0, "identity", True),
+        (800.0, "exp", False),
+        (-1e30, "exp", True),  # exp underflows to 0
+        (3e38, "identity", True),
+        (3e38, "logistic", True),
+        (3e38, "softmax", True),
+        (np.inf, "identity", False),
+        (-np.inf, "identity", False),
+        (-np.inf, "exp", False),
+        (np.nan, "softmax", False),
+        (np.nan, "exp", False),
+    ],
+)
+def test_outputs_are_finite(logit, out_activation, finite, dtype):
+    Z = np.array([[0.5, -2.0], [1.0, 0.0]], dtype)
+    Z[1, 0] = logit
+    assert outputs_are_finite(Z, out_activation) == finite

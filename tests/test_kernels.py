@@ -5,6 +5,8 @@ rounding, at float32 and float64, on random data and on the edge values
 (NaN, infinities, logits beyond exp's range) that divergence detection relies
 on; the optimizer steps match bit for bit, as they run the same operations in
 the same order, except that the compiled ones set subnormal results to zero.
+The compiled steps update arrays contiguous in either memory order in place,
+and refuse others, whose flattened copy would take the update and lose it.
 Then :func:`get_kernels`, which picks the set from ``SKMLP_KERNELS``, and
 ``import skmlp``, which must not load the compiler.
 """
@@ -27,7 +29,12 @@ LOSSES = [
     ("log_loss", "logistic"),
     ("squared_error", "softmax"),
     ("squared_error", "logistic"),
+    ("squared_error", "identity"),
+    ("poisson", "exp"),
 ]
+# A row of logits beyond exp's range in both dtypes; for the exp output, whose
+# loss is then infinite, one whose exp underflows (see the overflow test).
+EDGE_LOGITS = {"exp": [-800.0, -80.0, 3.0, 0.0]}
 
 
 @pytest.fixture(scope="module")
@@ -82,16 +89,25 @@ def test_activation_derivative(compiled, activation, dtype, rng):
     assert_allclose(actual, expected, rtol=tolerance(dtype))
 
 
+def targets(out_activation, rng, dtype, shape=(9, 4)):
+    """One-hot rows (softmax), 0/1 entries (logistic), real values (identity),
+    or halves of Poisson counts, zeros among them (exp)."""
+    if out_activation == "softmax":
+        return np.eye(shape[1], dtype=dtype)[rng.randint(shape[1], size=shape[0])]
+    if out_activation == "logistic":
+        return rng.randint(2, size=shape).astype(dtype)
+    if out_activation == "identity":
+        return (5 * rng.standard_normal(shape)).astype(dtype)
+    return (rng.poisson(2.0, shape) / 2).astype(dtype)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("loss, out_activation", LOSSES)
 def test_loss_and_delta(compiled, loss, out_activation, weighted, dtype, rng):
     Z = (5 * rng.standard_normal((9, 4))).astype(dtype)
-    Z[0] = [800.0, -800.0, 3.0, 0.0]  # beyond exp's range in both dtypes
-    if out_activation == "softmax":
-        Y = np.eye(4, dtype=dtype)[rng.randint(4, size=9)]
-    else:
-        Y = rng.randint(2, size=(9, 4)).astype(dtype)
+    Z[0] = EDGE_LOGITS.get(out_activation, [800.0, -800.0, 3.0, 0.0])
+    Y = targets(out_activation, rng, dtype)
     w = rng.uniform(0.5, 2, 9).astype(dtype) if weighted else None
     (expected, (delta, *_)), (actual, (compiled_delta, *_)) = twins(
         compiled,
@@ -122,6 +138,28 @@ def test_loss_of_non_finite_logits_is_not_finite(compiled, loss, out_activation)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+def test_exp_overflow_gives_an_infinite_loss_in_both_sets(compiled, dtype, rng):
+    Z = rng.standard_normal((3, 2)).astype(dtype)
+    Z[0, 0] = 800.0  # exp overflows in both dtypes
+    Y = targets("exp", rng, dtype, (3, 2))
+    Y[0, 0] = 1.5
+    with np.errstate(over="ignore"):  # as in training
+        (expected, (delta, *_)), (actual, (compiled_delta, *_)) = twins(
+            compiled,
+            "loss_and_delta",
+            Z,
+            Y,
+            None,
+            0.5,
+            loss="poisson",
+            out_activation="exp",
+        )
+    assert expected == actual == np.inf
+    assert delta[0, 0] == compiled_delta[0, 0] == np.inf
+    assert_allclose(compiled_delta, delta, rtol=tolerance(dtype))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_column_sums(compiled, dtype, rng):
     delta = rng.standard_normal((13, 6)).astype(dtype)
     out = np.full(6, np.nan, dtype)
@@ -143,7 +181,6 @@ def test_add_l2_gradient(compiled, dtype, rng):
     assert_allclose(grads_compiled, grads + 0.3 * weights, rtol=tolerance(dtype))
 
 
-@pytest.mark.parametrize("dtype", DTYPES)
 def l2_term(with_l2, dtype):
     """An L2 term on the first 30 of 50 parameters, or None."""
     return L2Gradient(30, 0.3, np.empty(30, dtype)) if with_l2 else None
@@ -227,6 +264,61 @@ def test_steps_set_subnormal_results_to_zero(compiled, step, dtype):
         compiled.sgd_step(params, grads, state, **settings)
     assert_array_equal(params, np.array([0.0, 0.0, np.nan, 1.0, tiny], dtype))
     assert_array_equal(state, np.zeros(5, dtype))
+
+
+STEPS = {
+    "adam_step": (4, dict(beta_1=0.8, beta_2=0.99, epsilon=1e-3, step=0.01)),
+    "sgd_step": (3, dict(rate=0.1, momentum=0.9, nesterov=True)),
+}
+
+
+def step_arrays(step, rng, order="C"):
+    """The arrays of ``step`` (parameters, gradients, state), 5 x 4 in ``order``;
+    positive, as Adam's second moments must be."""
+    return [
+        np.asarray(rng.uniform(0.1, 1.0, (5, 4)), order=order)
+        for _ in range(STEPS[step][0])
+    ]
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("step", list(STEPS))
+def test_steps_update_matrices_of_either_order_in_place(compiled, step, order, rng):
+    """A Fortran-ordered matrix is flattened into a view too, not a copy that
+    would take the update and be thrown away (issue 19, bug 9)."""
+    arrays = step_arrays(step, rng, order)
+    settings = STEPS[step][1]
+    before = [a.copy(order="K") for a in arrays]
+    expected = [a.copy(order="K") for a in arrays]
+    getattr(NUMPY_KERNELS, step)(*expected, **settings)
+    getattr(compiled, step)(*arrays, **settings)
+    assert not np.array_equal(expected[0], before[0])
+    # grads (index 1) is scratch space for NumPy, untouched when compiled
+    for index in [0] + list(range(2, len(arrays))):
+        assert_array_equal(arrays[index], expected[index], err_msg=str(index))
+        assert arrays[index].flags[f"{order}_CONTIGUOUS"]
+
+
+NOT_CONTIGUOUS_IN_ONE_ORDER = {
+    "column-slice": lambda arrays: [np.hstack([a, a])[:, 2:6] for a in arrays],
+    "strided-vector": lambda arrays: [np.repeat(a.ravel(), 2)[::2] for a in arrays],
+    "C-and-F-mix": lambda arrays: (
+        arrays[:1] + [np.asfortranarray(a) for a in arrays[1:]]
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "layout", NOT_CONTIGUOUS_IN_ONE_ORDER.values(), ids=NOT_CONTIGUOUS_IN_ONE_ORDER
+)
+@pytest.mark.parametrize("step", list(STEPS))
+def test_steps_refuse_arrays_not_contiguous_in_one_order(compiled, step, layout, rng):
+    arrays = layout(step_arrays(step, rng))
+    before = [a.copy() for a in arrays]
+    with pytest.raises(ValueError, match="contiguous in one memory order"):
+        getattr(compiled, step)(*arrays, **STEPS[step][1])
+    for array, copy in zip(arrays, before):
+        assert_array_equal(array, copy)
 
 
 @pytest.mark.parametrize("value", ["", "auto", " Numba "])

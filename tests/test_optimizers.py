@@ -3,7 +3,8 @@
 Single and double steps are checked against the update formulas of the
 docstrings worked out by hand; then the learning-rate schedules, the plateau
 protocol, the optimizer state (plain data, picklable, dtype-preserving) and
-``configure``, which changes the hyper-parameters between steps.
+``configure``, which changes the hyper-parameters between steps (new betas
+restart Adam's moments in new arrays and leave the old ones as they were).
 """
 
 import pickle
@@ -454,10 +455,17 @@ def test_configure_adam_keeps_a_cosine_rate_and_restarts_a_new_schedule(problem)
 
 @pytest.mark.parametrize("betas", [(0.5, BETA_2), (BETA_1, 0.9)])
 def test_adam_configure_with_new_betas_restarts_the_moments(problem, betas):
-    """After new betas, the next step is the first step of a new Adam."""
+    """After new betas, the next step is the first step of a new Adam.
+
+    The moments restart in new arrays: the old ones keep their values, for a
+    failed training call to put back (issue 19, bug 3).
+    """
     params, first, second = problem
     adam = make_adam(params)
     params = step(adam, params, first)
+    old = adam.ms + adam.vs
+    values = [moment.copy() for moment in old]
+    assert all(moment.any() for moment in values)
     adam.configure(
         learning_rate_init=LR,
         beta_1=betas[0],
@@ -470,4 +478,11 @@ def test_adam_configure_with_new_betas_restarts_the_moments(problem, betas):
         params, learning_rate_init=LR, beta_1=betas[0], beta_2=betas[1], epsilon=EPSILON
     )
     assert adam.t == 0
+    assert_equal(old, values)
+    new = adam.ms + adam.vs
+    assert not any(a is b for a in new for b in old)
+    for moment, previous in zip(new, old):
+        assert moment.shape == previous.shape and moment.dtype == previous.dtype
+        assert not moment.any()
     assert_all_close(step(adam, params, second), step(fresh, params, second), rtol=0)
+    assert_equal(old, values)

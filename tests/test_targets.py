@@ -1,4 +1,11 @@
-"""The target kinds: how each is checked, encoded, decoded and weighed."""
+"""The target kinds: how each is checked, encoded, decoded and weighed.
+
+The classifier's kinds (single-class, binary, multiclass, multilabel) and the
+regressor's ``Continuous`` values, then how a training call reads its target:
+``read_labels`` for a classifier (the estimator-level refusals are in
+test_validation.py and test_bad_inputs.py), ``values_of`` and ``read_values``
+for a regressor.
+"""
 
 import numpy as np
 import pytest
@@ -9,10 +16,14 @@ from sklearn.utils.class_weight import compute_sample_weight
 from skmlp import FromScratchMLPClassifier
 from skmlp._targets import (
     Binary,
+    Continuous,
     Multiclass,
     Multilabel,
     SingleClass,
+    read_labels,
+    read_values,
     target_of,
+    values_of,
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -45,6 +56,12 @@ def test_targets_are_the_same_with_the_same_kind_and_classes():
     assert not Multilabel(2).same_as(Binary(np.array([0, 1])))
     assert Multilabel(2).same_as(Multilabel(2))
     assert not Multilabel(2).same_as(Multilabel(3))
+    assert Continuous(2, "exp").same_as(Continuous(2, "exp"))
+    assert not Continuous(2, "exp").same_as(Continuous(1, "exp"))
+    assert not Continuous(2, "exp").same_as(Continuous(2, "identity"))
+    assert not Continuous(1, "identity").same_as(Binary(np.array([0, 1])))
+    assert not Binary(np.array([0, 1])).same_as(Continuous(1, "identity"))
+    assert not Multilabel(1).same_as(Continuous(1, "identity"))
 
 
 @pytest.mark.parametrize(
@@ -102,11 +119,20 @@ def test_encodings(dtype):
     assert_array_equal(SingleClass(np.array(["a"])).encode(y[:2], dtype), [[1], [1]])
     Y = np.array([[0, 1], [1, 0]])
     assert_array_equal(Multilabel(2).encode(Y, dtype), Y)
+    values = np.array([1.5, -2.0, 3.0])
+    assert_array_equal(
+        Continuous(1, "identity").encode(values, dtype), [[1.5], [-2.0], [3.0]]
+    )
+    columns = np.array([[1.5, 0.0], [2.0, 1.0], [3.0, 2.0]])
+    assert_array_equal(Continuous(2, "exp").encode(columns, dtype), columns)
     for target, labels in [
         (Multiclass(np.array(["a", "b", "c"])), y),
         (Binary(np.array(["a", "b"])), y[:2]),
         (SingleClass(np.array(["a"])), y[:1]),
         (Multilabel(2), Y),
+        (Continuous(1, "identity"), values),
+        (Continuous(2, "exp"), columns),
+        (Continuous(1, "identity"), np.array([True, False])),
     ]:
         assert target.encode(labels, dtype).dtype == dtype
 
@@ -117,6 +143,82 @@ def test_decodings():
     assert_array_equal(Binary(np.array([5, 6])).decode(np.zeros((1, 1))), [5])
     assert_array_equal(SingleClass(np.array([5])).decode(Z[:, :1]), [5, 5])
     assert_array_equal(Multilabel(3).decode(Z), [[1, 0, 1], [0, 0, 1]])
+    assert_array_equal(Continuous(3, "identity").decode(Z), Z)
+    assert_allclose(Continuous(3, "exp").decode(Z), np.exp(Z), rtol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "link, inverse", [("identity", lambda z: z), ("exp", np.exp)], ids=["id", "exp"]
+)
+def test_continuous_decodes_one_output_to_a_vector(link, inverse):
+    predictions = Continuous(1, link).decode(Z[:, 1:2])
+    assert predictions.shape == (2,)
+    assert_allclose(predictions, inverse(Z[:, 1]), rtol=1e-15)
+
+
+@pytest.mark.parametrize("n_outputs", [1, 3])
+@pytest.mark.parametrize("link", ["identity", "exp"])
+def test_continuous_decode_leaves_the_logits_unchanged(link, n_outputs):
+    logits = Z[:, :n_outputs].copy()
+    Continuous(n_outputs, link).decode(logits)
+    assert_array_equal(logits, Z[:, :n_outputs])
+
+
+@pytest.mark.parametrize(
+    "target, y",
+    [
+        (Continuous(1, "identity"), np.array([-3.0, 0.0, 2.5])),
+        (Continuous(1, "exp"), np.array([0.0, 0.0, 2.5])),
+        (Continuous(2, "exp"), np.array([[0.0, 1.0], [4.0, 0.0]])),
+        (Continuous(2, "exp"), np.empty((0, 2))),
+    ],
+    ids=["negative-identity", "zeros-exp", "two-outputs-exp", "empty-exp"],
+)
+def test_continuous_check_accepts_values_of_its_kind(target, y):
+    target.check(y)
+    target.check(y, "y_val")
+
+
+@pytest.mark.parametrize(
+    "target, y, name, match",
+    [
+        (Continuous(1, "identity"), np.ones((3, 2)), "y", r"y has 2 output\(s\) but"),
+        (
+            Continuous(2, "identity"),
+            np.ones(3),
+            "y_val",
+            r"y_val has 1 output\(s\) but the model has 2",
+        ),
+        (Continuous(2, "exp"), np.ones((3, 3)), "y", r"y has 3 output\(s\) but"),
+        (
+            Continuous(2, "exp"),
+            np.array([[0.0, 1.0], [2.0, -1e-300]]),
+            "y_val",
+            "loss='poisson' needs y_val >= 0 .* y_val has negative values down to "
+            "-1e-300",
+        ),
+    ],
+)
+def test_continuous_check_refuses_other_values(target, y, name, match):
+    with pytest.raises(ValueError, match=match):
+        target.check(y, name)
+
+
+@pytest.mark.parametrize(
+    "target, stratified",
+    [
+        (SingleClass(np.array([7])), True),
+        (Binary(np.array([0, 7])), True),
+        (Multiclass(np.array([0, 7, 9])), True),
+        (Multilabel(2), False),
+        (Continuous(1, "identity"), False),
+        (Continuous(1, "exp"), False),
+    ],
+    ids=["single", "binary", "multiclass", "multilabel", "identity", "exp"],
+)
+def test_strata_are_the_labels_of_single_label_kinds_only(target, stratified):
+    y = np.array([7, 0, 7, 7])
+    assert target.strata(y) is (y if stratified else None)
 
 
 def sigmoid(z):
@@ -305,6 +407,27 @@ MESSAGES = [
         lambda: target_of(np.array([0.0, 1.0]), [0.0, np.nan]),
         "classes must not contain NaN or infinity: [ 0. nan]",
     ),
+    (
+        lambda: Continuous(1, "identity").check(np.ones((3, 2))),
+        "y has 2 output(s) but the model has 1; refit with warm_start=False to "
+        "change them.",
+    ),
+    (
+        lambda: Continuous(1, "exp").check(np.array([3.0, -0.5, -0.25])),
+        "loss='poisson' needs y >= 0 (counts, rates or other non-negative "
+        "amounts), but y has negative values down to -0.5. Use "
+        "loss='squared_error' for targets that can be negative.",
+    ),
+    (
+        lambda: read_values(np.array(["a", "b"]), "squared_error", None),
+        "A regressor needs numeric y; y has dtype <U1. Encode the values as "
+        "numbers, or use FromScratchMLPClassifier for labels.",
+    ),
+    (
+        lambda: read_values(np.ones((4, 2)), "poisson", Continuous(1, "identity")),
+        "y has 2 outputs and loss='poisson' an exp output, but the fitted model has "
+        "1 and an identity output; refit with warm_start=False to change them.",
+    ),
 ]
 
 
@@ -347,3 +470,117 @@ def test_multilabel_balanced_names_a_label_that_is_never_set():
     Y = np.array([[0, 0], [1, 0], [0, 0]])
     with pytest.raises(ValueError, match=r"classes array\(\[1\]\) have none"):
         Multilabel(2).class_weights("balanced", Y, None)
+
+
+@pytest.mark.parametrize(
+    "y, loss, n_outputs, link",
+    [
+        (np.array([0.5, -1.0]), "squared_error", 1, "identity"),
+        (np.array([1, 3], dtype=np.int8), "poisson", 1, "exp"),
+        (np.array([1, 3], dtype=np.uint16), "squared_error", 1, "identity"),
+        (np.array([True, False]), "poisson", 1, "exp"),
+        (np.ones((2, 3), dtype=np.float32), "poisson", 3, "exp"),
+        (np.ones((2, 1)), "squared_error", 1, "identity"),
+    ],
+)
+def test_values_of_numbers_are_continuous(y, loss, n_outputs, link):
+    target = values_of(y, loss)
+    assert type(target) is Continuous
+    assert (target.n_outputs, target.out_activation) == (n_outputs, link)
+
+
+@pytest.mark.parametrize(
+    "y",
+    [
+        np.array(["1.5", "2"]),
+        np.array([1.5, "a"], dtype=object),
+        np.array([1.5, 2.0], dtype=object),
+        np.array([1 + 1j, 2]),
+    ],
+    ids=["str", "mixed-object", "float-object", "complex"],
+)
+def test_a_regressor_refuses_values_that_are_not_numbers(y):
+    with pytest.raises(ValueError, match="A regressor needs numeric y; y has dtype"):
+        read_values(y, "squared_error", None)
+
+
+def test_read_values_of_a_new_model_is_the_kind_of_y():
+    target = read_values(np.ones((4, 2)), "poisson", None)
+    assert target.same_as(Continuous(2, "exp"))
+
+
+@pytest.mark.parametrize(
+    "loss, link", [("squared_error", "identity"), ("poisson", "exp")]
+)
+def test_read_values_continues_the_fitted_target(loss, link):
+    fitted = Continuous(2, link)
+    assert read_values(np.ones((4, 2)), loss, fitted) is fitted
+
+
+@pytest.mark.parametrize("fitted", [None, Continuous(1, "exp")], ids=["new", "fitted"])
+def test_read_values_checks_y(fitted):
+    with pytest.raises(ValueError, match="loss='poisson' needs y >= 0"):
+        read_values(np.array([1.0, -2.0]), "poisson", fitted)
+
+
+@pytest.mark.parametrize(
+    "y, loss, fitted",
+    [
+        (np.ones((4, 2)), "squared_error", Continuous(1, "identity")),
+        (np.ones(4), "poisson", Continuous(1, "identity")),
+        (np.ones(4), "squared_error", Continuous(1, "exp")),
+    ],
+    ids=["outputs", "identity-to-exp", "exp-to-identity"],
+)
+def test_read_values_refuses_a_y_or_loss_the_fitted_model_cannot_continue(
+    y, loss, fitted
+):
+    with pytest.raises(ValueError, match="refit with warm_start=False to change them"):
+        read_values(y, loss, fitted)
+
+
+@pytest.mark.parametrize(
+    "y, kind, classes",
+    [
+        (np.array([2, 2]), SingleClass, [2]),
+        (np.array(["b", "a"]), Binary, ["a", "b"]),
+        (np.array([2, 0, 1]), Multiclass, [0, 1, 2]),
+        (np.eye(3, dtype=int), Multilabel, [0, 1, 2]),
+    ],
+)
+def test_read_labels_of_a_new_fit_is_the_kind_of_y(y, kind, classes):
+    target = read_labels(y, None, None, incremental=False)
+    assert type(target) is kind
+    assert_array_equal(target.classes, classes)
+
+
+def test_read_labels_of_a_first_partial_fit_takes_the_classes_given():
+    target = read_labels(np.array([1, 1]), [2, 0, 1], None, incremental=True)
+    assert type(target) is Multiclass
+    assert_array_equal(target.classes, [0, 1, 2])
+
+
+@pytest.mark.parametrize(
+    "y, classes, incremental",
+    [
+        (np.array([1, 1]), None, True),  # partial_fit may see some of the classes
+        (np.array([1, 1]), [2, 1, 0], True),  # the same classes, in any order
+        (np.array([2, 0, 1, 1]), None, False),  # a warm-started fit sees them all
+    ],
+    ids=["partial_fit", "partial_fit-classes", "warm-fit"],
+)
+def test_read_labels_continues_the_fitted_target(y, classes, incremental):
+    fitted = Multiclass(np.arange(3))
+    assert read_labels(y, classes, fitted, incremental=incremental) is fitted
+
+
+def test_read_labels_of_a_warm_fit_needs_every_class():
+    """Only partial_fit may see some of the classes: a fit sees them all."""
+    with pytest.raises(
+        ValueError,
+        match=r"classes array\(\[0, 1\]\) differ from the classes_ of the fitted "
+        r"model, array\(\[0, 1, 2\]\); refit with warm_start=False",
+    ):
+        read_labels(
+            np.array([0, 1, 1]), None, Multiclass(np.arange(3)), incremental=False
+        )

@@ -4,7 +4,10 @@ The reference is the textbook algorithm written for clarity: per-batch fancy
 indexing, fresh arrays everywhere, softmax/sigmoid then cross-entropy, Adam and
 SGD straight from their formulas.  At float64 the optimized loop must give the
 same loss and the same weights, up to rounding.  The batch objective, L2 penalty
-included, is also checked against finite differences.
+included, is also checked against finite differences. Then the pieces around
+the loop: the plateau count (the first value after a best of -inf is always a
+new best), the rollback of an epoch that raises anything, the bounds and the
+finiteness checks of the outputs (tighter for an exp output), and L-BFGS.
 """
 
 import pickle
@@ -282,6 +285,17 @@ def test_plateau_counts_epochs_without_improvement():
     assert plateau.count == 1
 
 
+@pytest.mark.parametrize("first", [-np.inf, -1e300, 0.0])
+def test_plateau_takes_the_first_value_after_minus_inf_as_a_new_best(first):
+    """An epoch scored -inf still has weights to keep: it is the best so far."""
+    plateau = Plateau(tol=1e-4)
+    assert plateau.update(first)
+    assert (plateau.best, plateau.count) == (first, 0)
+    assert plateau.update(1.0)
+    assert not plateau.update(-np.inf)
+    assert (plateau.best, plateau.count) == (1.0, 1)
+
+
 SETTINGS = dict(
     activation="relu",
     out_activation="softmax",
@@ -349,6 +363,36 @@ def test_interrupted_epoch_rolls_back_and_propagates(network, rng, monkeypatch):
     assert optimizer.t == 3  # the first epoch's three batches
 
 
+@pytest.mark.parametrize("make_optimizer", [SGD, Adam])
+def test_an_epoch_that_raises_anything_rolls_back(
+    network, rng, monkeypatch, make_optimizer
+):
+    """Not only divergence and Ctrl-C: a failed call must leave the model as
+    it was, whatever the failure."""
+    params, views = network
+    X, Y = rng.standard_normal((30, 3)), np.eye(2)[rng.randint(2, size=30)]
+    optimizer = make_optimizer([params], learning_rate_init=0.1)
+    trainer = make_trainer(params, views, optimizer)
+    epochs = trainer.epochs(
+        X, Y, None, shuffle=True, random_state=rng, dropout_rng=None
+    )
+    next(epochs)
+    before, state = params.copy(), pickle.dumps(optimizer)
+    calls, objective = [], Objective.__call__
+
+    def failing_objective(self, *args, **kwargs):
+        calls.append(None)
+        if len(calls) == 2:  # after the first batch's step
+            raise RuntimeError("a bug in the objective")
+        return objective(self, *args, **kwargs)
+
+    monkeypatch.setattr(Objective, "__call__", failing_objective)
+    with pytest.raises(RuntimeError, match="a bug in the objective"):
+        next(epochs)
+    assert_array_equal(params, before)
+    assert pickle.dumps(optimizer) == state
+
+
 def test_trainer_serves_only_its_own_parameters_optimizer_and_settings(network):
     params, views = network
     optimizer = SGD([params])
@@ -392,19 +436,32 @@ def test_epoch_skips_batches_without_weight(network, rng):
     assert np.isfinite(loss)
 
 
-def bounded(activation, coefs, intercepts, X):
+LOSS_OF = {
+    "softmax": "log_loss",
+    "logistic": "log_loss",
+    "identity": "squared_error",
+    "exp": "poisson",
+}
+
+
+def objective_of(activation, coefs, intercepts, X, out_activation="softmax"):
+    """The Objective of a network of these weights, sized for ``X``."""
     params, views = pack(coefs + intercepts)
-    objective = Objective(
+    return Objective(
         params,
         views[: len(coefs)],
         views[len(coefs) :],
         activation=activation,
-        out_activation="softmax",
-        loss="log_loss",
+        out_activation=out_activation,
+        loss=LOSS_OF[out_activation],
         alpha=0.0,
         n_rows=X.shape[0],
         kernels=NUMPY_KERNELS,
     )
+
+
+def bounded(activation, coefs, intercepts, X, out_activation="softmax"):
+    objective = objective_of(activation, coefs, intercepts, X, out_activation)
     return objective.outputs_are_bounded_on(X)
 
 
@@ -423,6 +480,32 @@ def test_outputs_are_bounded_by_the_weight_norms(activation):
     last = [np.array([[1.0]]), np.array([[1e10]])]
     capped = activation in ("tanh", "logistic")
     assert bounded(activation, last, intercepts, np.array([[1e150]])) == capped
+
+
+@pytest.mark.parametrize(
+    "dtype, below, above",
+    [(np.float64, 700.0, 800.0), (np.float32, 80.0, 100.0)],
+)
+def test_exp_outputs_are_bounded_and_finite_below_the_largest_finite_logit(
+    dtype, below, above
+):
+    """exp overflows past log(max), about 709.8 in float64 and 88.7 in float32:
+    logits beyond it are finite, their exp is not."""
+    X = np.ones((2, 1), dtype)
+
+    def network(output_weight):
+        coefs = [np.ones((1, 1), dtype), np.full((1, 1), output_weight, dtype)]
+        return coefs, [np.zeros(1, dtype), np.zeros(1, dtype)]
+
+    for out_activation, finite_above in [("identity", True), ("exp", False)]:
+        assert bounded("relu", *network(below), X, out_activation)
+        assert bounded("relu", *network(above), X, out_activation) is finite_above
+        for weight, finite in [(below, True), (above, finite_above), (-above, True)]:
+            objective = objective_of("relu", *network(weight), X, out_activation)
+            assert objective.is_finite_on(X) == finite, (out_activation, weight)
+    # the bound is on the magnitude of the logits: exp(-800) is finite, but
+    # only a forward pass tells
+    assert not bounded("relu", *network(-above), X, "exp")
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
