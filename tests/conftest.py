@@ -10,7 +10,12 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from sklearn.datasets import load_iris, make_multilabel_classification  # noqa: E402
+from sklearn.datasets import (  # noqa: E402
+    load_diabetes,
+    load_iris,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skmlp._kernels import NUMPY_KERNELS, compiled_kernels  # noqa: E402
@@ -70,3 +75,25 @@ def multilabel():
     return make_multilabel_classification(
         n_samples=100, n_features=10, n_classes=3, random_state=0
     )
+
+
+@pytest.fixture(scope="session")
+def raw_diabetes():
+    """Diabetes as loaded: 442 samples, 10 features, y from 25 to 346."""
+    return load_diabetes(return_X_y=True)
+
+
+@pytest.fixture(scope="session")
+def diabetes(raw_diabetes):
+    """Standardized diabetes: 442 samples, 10 features, y standardized too."""
+    X, y = raw_diabetes
+    return StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+
+
+@pytest.fixture(scope="session")
+def counts():
+    """Poisson counts of a log-linear model: 200 samples, 5 standard normal
+    features, y in 0..11 (mean 1.3), as float."""
+    X, z = make_regression(n_samples=200, n_features=5, n_informative=3, random_state=0)
+    y = np.random.RandomState(0).poisson(np.exp(z / z.std()))
+    return X, y.astype(float)

@@ -14,10 +14,10 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import load_digits
 from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
-from sklearn.neural_network import MLPClassifier
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
 import skmlp
-from skmlp import FromScratchMLPClassifier
+from skmlp import FromScratchMLPClassifier, FromScratchMLPRegressor
 from skmlp.plotting import LossCurveDisplay
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -51,15 +51,28 @@ def digits():
 
 
 @pytest.fixture(scope="module")
-def fitted(digits):
-    """A FromScratchMLPClassifier fitted without early stopping."""
-    return FromScratchMLPClassifier(**SMALL).fit(*digits)
+def fitted(request, digits):
+    """A FromScratchMLPClassifier (or, given "regressor", a
+    FromScratchMLPRegressor on diabetes) fitted without early stopping."""
+    return fit(request, digits)
 
 
 @pytest.fixture(scope="module")
-def fitted_early_stopping(digits):
-    """A FromScratchMLPClassifier fitted with early stopping."""
-    return FromScratchMLPClassifier(**SMALL, early_stopping=True).fit(*digits)
+def fitted_early_stopping(request, digits):
+    """As ``fitted``, with early stopping."""
+    return fit(request, digits, early_stopping=True)
+
+
+def fit(request, digits, **params):
+    """The estimator that ``request.param`` names (default: the classifier)."""
+    if getattr(request, "param", "classifier") == "regressor":
+        return FromScratchMLPRegressor(**SMALL, **params).fit(
+            *request.getfixturevalue("diabetes")
+        )
+    return FromScratchMLPClassifier(**SMALL, **params).fit(*digits)
+
+
+BOTH_ESTIMATORS = ["classifier", "regressor"]
 
 
 def legend_labels(display):
@@ -68,6 +81,7 @@ def legend_labels(display):
     return [text.get_text() for text in legend_ax.get_legend().get_texts()]
 
 
+@pytest.mark.parametrize("fitted", BOTH_ESTIMATORS, indirect=True)
 def test_from_estimator_without_early_stopping(fitted):
     display = LossCurveDisplay.from_estimator(fitted)
 
@@ -80,10 +94,11 @@ def test_from_estimator_without_early_stopping(fitted):
     assert display.figure_ is display.ax_.figure
     assert display.ax_.get_xlabel() == "Epoch"
     assert display.ax_.get_ylabel() == "Loss"
-    assert display.ax_.get_title() == "FromScratchMLPClassifier"
+    assert display.ax_.get_title() == type(fitted).__name__
     assert legend_labels(display) == ["Training loss"]
 
 
+@pytest.mark.parametrize("fitted_early_stopping", BOTH_ESTIMATORS, indirect=True)
 def test_from_estimator_with_early_stopping(fitted_early_stopping):
     clf = fitted_early_stopping
     assert len(clf.validation_scores_) == clf.n_iter_
@@ -189,7 +204,25 @@ def test_works_with_sklearn_mlp(digits, early_stopping):
     assert display.ax_.get_title() == "MLPClassifier"
 
 
-@pytest.mark.parametrize("estimator", [FromScratchMLPClassifier(), MLPClassifier()])
+def test_works_with_sklearn_mlp_regressor(diabetes):
+    reg = MLPRegressor(**SMALL, early_stopping=True).fit(*diabetes)
+
+    display = LossCurveDisplay.from_estimator(reg)
+
+    assert_allclose(display.line_.get_ydata(), reg.loss_curve_)
+    assert_allclose(display.score_line_.get_ydata(), reg.validation_scores_)
+    assert display.ax_.get_title() == "MLPRegressor"
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        FromScratchMLPClassifier(),
+        FromScratchMLPRegressor(),
+        MLPClassifier(),
+        MLPRegressor(),
+    ],
+)
 def test_unfitted_estimator_raises(estimator):
     with pytest.raises(NotFittedError):
         LossCurveDisplay.from_estimator(estimator)
