@@ -137,6 +137,7 @@ html_sidebars = {
     # One-page sections need no left sidebar.
     "index": [],
     "user_guide": [],
+    "regression": [],
     "sklearn_mapping": [],
     "performance": [],
     "persistence": [],

@@ -15,13 +15,16 @@ class LossCurveDisplay:
     """Loss curve visualization: the training history of an MLP, epoch by epoch.
 
     Draws the training loss and, when available, the validation loss on one
-    y-axis, and the validation score (accuracy) on a twin y-axis, since its
-    scale differs. Each curve is drawn against its own epochs
-    ``1, ..., len(curve)``.
+    y-axis, and the validation score on a twin y-axis, since its scale
+    differs. The score is the estimator's: by default the accuracy of a
+    classifier and the R² of a regressor, or what its ``scoring`` names. Each
+    curve is drawn against its own epochs ``1, ..., len(curve)``.
 
     Use :meth:`from_estimator` to create one from a fitted
     :class:`~skmlp.FromScratchMLPClassifier` or
-    :class:`~sklearn.neural_network.MLPClassifier`. All parameters are stored
+    :class:`~skmlp.FromScratchMLPRegressor`, or from scikit-learn's
+    :class:`~sklearn.neural_network.MLPClassifier` or
+    :class:`~sklearn.neural_network.MLPRegressor`. All parameters are stored
     as attributes.
 
     Parameters
@@ -33,8 +36,8 @@ class LossCurveDisplay:
         The validation loss of each epoch; None draws no validation loss.
 
     validation_scores : array-like of shape (n_epochs,), default=None
-        The validation score (accuracy) of each epoch; None draws no score
-        and no twin axes.
+        The validation score of each epoch (e.g. the accuracy or R²); None
+        draws no score and no twin axes.
 
     estimator_name : str, default=None
         Name of the estimator, used as the title; None draws no title.
@@ -192,10 +195,13 @@ class LossCurveDisplay:
         ----------
         estimator : estimator instance
             A fitted estimator with a ``loss_curve_`` attribute, such as
-            :class:`~skmlp.FromScratchMLPClassifier` or
-            :class:`~sklearn.neural_network.MLPClassifier` with a stochastic
-            solver ('sgd' or 'adam'). The validation curves are drawn when it
-            was fitted with ``early_stopping=True``.
+            :class:`~skmlp.FromScratchMLPClassifier`,
+            :class:`~skmlp.FromScratchMLPRegressor`, or scikit-learn's
+            :class:`~sklearn.neural_network.MLPClassifier` or
+            :class:`~sklearn.neural_network.MLPRegressor` with a stochastic
+            solver ('sgd' or 'adam'). The validation curves (the validation
+            loss, and the score: accuracy, R² or what ``scoring`` names) are
+            drawn when it was fitted with ``early_stopping=True``.
 
         ax : matplotlib Axes, default=None
             Axes to draw the losses on. None creates a new figure and axes.
@@ -239,6 +245,18 @@ class LossCurveDisplay:
         'Validation score'
         >>> display.ax_.get_title()
         'FromScratchMLPClassifier'
+
+        A regressor's validation score is its R²:
+
+        >>> from sklearn.datasets import load_diabetes
+        >>> from skmlp import FromScratchMLPRegressor
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> reg = FromScratchMLPRegressor(
+        ...     max_iter=3, early_stopping=True, random_state=0
+        ... ).fit(X, y)
+        >>> display = LossCurveDisplay.from_estimator(reg)
+        >>> len(display.score_line_.get_ydata()) == reg.n_iter_
+        True
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         check_is_fitted(estimator)
@@ -246,8 +264,10 @@ class LossCurveDisplay:
             raise ValueError(
                 f"{estimator.__class__.__name__} has no loss_curve_: "
                 f"{cls.__name__} needs an estimator that records its training loss "
-                "per epoch, such as FromScratchMLPClassifier, or MLPClassifier "
-                "with solver='sgd' or 'adam' (solver='lbfgs' records none)."
+                "per epoch, such as FromScratchMLPClassifier or "
+                "FromScratchMLPRegressor, or scikit-learn's MLPClassifier or "
+                "MLPRegressor with solver='sgd' or 'adam' (solver='lbfgs' records "
+                "none)."
             )
         display = cls(
             loss_curve=estimator.loss_curve_,
