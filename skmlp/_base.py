@@ -258,55 +258,46 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             inputs, random_state, incremental=incremental
         )
         if inputs.validation is not None:
-            # Too large for the network as it starts: the features' fault, said
-            # now. Past this, outputs on X_val that overflow are divergence.
-            Z = checked_logits(
-                inputs.validation.X,
-                network.coefs,
-                network.intercepts,
-                self.activation,
-                inputs.target.out_activation,
-                "X_val",
-            )
-            out_activation = inputs.target.out_activation
-            if not math.isfinite(
-                mean_loss(Z, inputs.validation, self.loss, out_activation)
-            ):
-                raise ValueError(
-                    "X_val is too large for this network: its loss overflows "
-                    f"{Z.dtype}. Scale the features, e.g. with "
-                    "sklearn.preprocessing.StandardScaler."
-                )
+            self._check_X_val(inputs, network)
         settings = dict(out_activation=inputs.target.out_activation, kernels=kernels)
         if self.solver == "lbfgs":
-            objective = Objective(
-                *network,
-                **self._objective_settings(
-                    n_rows=train.X.shape[0], dropout=0.0, **settings
-                ),
-            )
-            return _Run(
-                inputs,
+            settings.update(n_rows=train.X.shape[0], dropout=0.0)
+            trainer = Objective(*network, **self._objective_settings(**settings))
+            epochs = None
+        else:
+            trainer, epochs = self._start_epochs(
                 network,
                 train,
-                validation,
-                objective,
-                None,
-                scorer,
-                not continues,
+                random_state,
+                settings,
+                samples_seen=self._history.t if continues else 0,
+                incremental=incremental,
             )
-        samples_seen = self._history.t if continues else 0
-        trainer, epochs = self._start_epochs(
-            network,
-            train,
-            random_state,
-            settings,
-            samples_seen=samples_seen,
-            incremental=incremental,
-        )
         return _Run(
             inputs, network, train, validation, trainer, epochs, scorer, not continues
         )
+
+    def _check_X_val(self, inputs, network):
+        """Refuse an ``X_val`` too large for the network as it starts: the
+        features' fault, said before training. Past this, outputs or a loss on
+        the validation set that overflow are divergence."""
+        out_activation = inputs.target.out_activation
+        Z = checked_logits(
+            inputs.validation.X,
+            network.coefs,
+            network.intercepts,
+            self.activation,
+            out_activation,
+            "X_val",
+        )
+        if not math.isfinite(
+            mean_loss(Z, inputs.validation, self.loss, out_activation)
+        ):
+            raise ValueError(
+                "X_val is too large for this network: its loss overflows "
+                f"{Z.dtype}. Scale the features, e.g. with "
+                "sklearn.preprocessing.StandardScaler."
+            )
 
     def _scorer(self):
         """``scoring``'s scorer, or None for the default score and ``'loss'``;
