@@ -6,6 +6,19 @@ core, makes every product wait for a thread that is not running: an epoch
 then takes several times as long as with one thread. Which case holds depends
 on the network, the batch, the machine and the moment, so the trainer measures
 instead of guessing (:class:`BlasThreads`).
+
+The thread count is the process's, not the calling thread's: NumPy's OpenBLAS
+runs one pool of pthreads for the whole process, and its
+``openblas_set_num_threads_local`` (0.3.27 and later) sets that same count
+despite its name (it differs only inside the OpenMP parallel regions of an
+OpenMP build) and returns the previous one. Whatever count a fit puts in
+force, any other thread can read: a ``threadpool_limits`` block that starts
+then records it as the count to restore, and leaves the process pinned to it
+when it ends after the fit. So a fit changes the count only while its thread
+is the process's only Python thread, when no other Python code can read it.
+The rule is the same for every BLAS library threadpoolctl finds, also for
+those whose count recent threadpoolctl sets per thread (MKL's): one rule, safe
+with any of them.
 """
 
 import contextlib
@@ -17,23 +30,37 @@ import time
 
 from threadpoolctl import ThreadpoolController
 
-# The BLAS thread count is the process's: of fits that run at once in threads
-# (joblib's threading backend, Dask's threaded scheduler), only the first to
-# start an epoch tunes it, so that none restores a count another one set.
-_tuning = threading.Lock()
-
 
 @functools.cache
-def _blas_libraries():
-    """The loaded BLAS libraries (NumPy's, SciPy's), found once per process."""
-    return ThreadpoolController().select(user_api="blas").lib_controllers
+def _blas():
+    """A controller of the loaded BLAS libraries (NumPy's, SciPy's), found once
+    per process."""
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _alone():
+    """Whether the calling thread is the process's only Python thread: then no
+    other code reads or sets the BLAS thread counts until it starts one."""
+    return threading.active_count() == 1
 
 
 class BlasThreads:
     """Times batches under each BLAS thread count and uses the fastest.
 
-    The candidates are one thread and the count in force when the epoch
-    starts, so a limit set by the user (``threadpoolctl``, or
+    The counts are tuned only while the fit's thread is the process's only
+    Python thread, checked when each epoch and each batch starts. Beside any
+    other thread (fits running at once in a thread pool, a notebook's kernel,
+    a progress bar's monitor) the batches run under the counts in force, which
+    are left as they were found: another thread could read a count of ours
+    and restore it later, or be setting its own. A thread that starts during
+    an epoch ends its tuning at the next batch: the counts found come back
+    then. Only a thread that reads them within the batch it started in
+    finds a count of ours, and while the fit's thread is alone, nothing but
+    code it runs (a finalizer, a signal handler) or native code can start
+    one.
+
+    While tuning, the candidates are one thread and the count in force when
+    the epoch starts, so a limit set by the user (``threadpoolctl``, or
     ``OPENBLAS_NUM_THREADS`` and the like), or by joblib in its workers, is
     never exceeded. A probe runs ``2 * probes`` batches alternating between
     the two counts (it ends early when one count's batches take less than
@@ -42,82 +69,109 @@ class BlasThreads:
     with two threads are fast, and the few that wait for a descheduled thread
     cost more than the others save.
 
-    A new probe starts after ``period`` batches, or, when several threads were
-    chosen, as soon as the mean of the last ``window`` batches is ``slowdown``
-    times the chosen count's mean at the probe: another process has taken a
-    core, and the choice must follow within a few batches, not an epoch. With
-    one thread chosen, a slowdown is no reason to probe: more threads would
-    not help, and under load each probe batch with them costs several.
+    A new probe starts after ``period`` seconds of tuned batches, or, when
+    several threads were chosen, as soon as the mean of the last ``window``
+    batches is ``slowdown`` times the chosen count's mean at the probe:
+    another process has taken a core, and the choice must follow within a few
+    batches, not an epoch. With one thread chosen, a slowdown is no reason to
+    probe: more threads would not help, and under load each probe batch with
+    them costs several. The period is a time, not a number of batches,
+    because so is a probe's cost under load: its batch with several threads,
+    then OpenBLAS's idle worker threads, which spin for about 0.1 s (2^28
+    clock cycles) before they sleep, competing for the cores with the fit and
+    the other process. Once every ``period`` seconds, that costs a few percent
+    of the training time, whatever a batch takes. The choice carries over
+    from epoch to epoch, also across epochs that are not tuned; only a new
+    limit starts over.
 
-    Use :meth:`epoch` around an epoch (it restores the original counts after)
-    and :meth:`batch` around each batch. While another thread of the process
-    is tuning, an epoch leaves the counts alone.
+    Use :meth:`epoch` around an epoch and :meth:`batch` around each batch.
+    The counts are set through threadpoolctl's ``limit``, which restores them
+    when the epoch ends and then hands its control of the OpenBLAS pool back
+    (recent threadpoolctl lets one thread at a time set it), so callbacks and
+    prediction run under the caller's counts, and other threads can set them.
 
     Parameters
     ----------
     probes : int, default=3
         Batches timed under each count per probe.
-    period : int, default=1000
-        Batches between the end of a probe and the start of the next.
+    period : float, default=1.0
+        Seconds of tuned batches between the end of a probe and the start of
+        the next.
     slowdown : float, default=1.3
         How much slower than at the probe the batches must have become to
         start a new probe.
     window : int, default=16
         Batches whose mean is compared with the probe's.
+
+    Attributes
+    ----------
+    candidates : tuple of int
+        The counts that the last tuned epoch compared, ``(1, limit)``; empty
+        until an epoch is tuned (none is under a limit of one thread).
+    chosen : int or None
+        The count the last probe chose.
+    n_probes : int
+        Probes started so far.
     """
 
-    def __init__(self, probes=3, period=1000, slowdown=1.3, window=16):
+    def __init__(self, probes=3, period=1.0, slowdown=1.3, window=16):
         self.probes, self.period = probes, period
         self.slowdown, self.window = slowdown, window
         self.candidates = ()
         self.chosen = None
+        self.n_probes = 0
         self._plan = []  # the counts of the probe batches still to run
         self._times = {}  # count -> seconds of its probe batches
-        self._until_probe = 0
+        self._until_probe = 0.0  # seconds of tuned batches until the next probe
         self._recent = []  # seconds of the batches since the last check
         self._reference = 0.0  # the chosen count's mean probe batch
+        self._tuning = None  # while tuning: what restores the counts found
         self._applied = self._count = self._start = None
 
     @contextlib.contextmanager
     def epoch(self):
-        """A context that sets the counts batch by batch and restores them after."""
-        if not _tuning.acquire(blocking=False):
-            self.candidates = ()
+        """A context that tunes the counts batch by batch, if the fit's thread
+        is alone, and restores them after."""
+        controller = _blas()
+        ceiling = 1
+        if controller.lib_controllers and _alone():
+            ceiling = min(library.num_threads for library in controller.lib_controllers)
+        if ceiling == 1:  # beside another thread, or one thread allowed
             yield self
             return
-        try:
-            libraries = _blas_libraries()
-            original = [library.num_threads for library in libraries]
-            ceiling = min(original, default=1)
-            candidates = (1, ceiling) if ceiling > 1 else ()
-            if candidates != self.candidates:  # the first epoch, or a new limit
-                self.candidates, self.chosen = candidates, None
-                self._plan, self._until_probe = [], 0
-            self._applied = None
+        candidates = (1, ceiling)
+        if candidates != self.candidates:  # the first tuned epoch, or a new limit
+            self.candidates, self.chosen = candidates, None
+            self._plan, self._times, self._until_probe = [], {}, 0.0
+        with contextlib.ExitStack() as tuning:
+            tuning.enter_context(controller.limit(limits=ceiling, user_api="blas"))
+            self._tuning, self._applied = tuning, ceiling
             try:
                 yield self
             finally:
-                for library, count in zip(libraries, original):
-                    library.set_num_threads(count)
-        finally:
-            _tuning.release()
+                self._tuning = None
 
     def batch(self):
         """A context that runs one batch under the count whose turn it is."""
         return self
 
     def __enter__(self):
-        if self.candidates:
-            self._count = self._next_count()
-            if self._count != self._applied:
-                for library in _blas_libraries():
-                    library.set_num_threads(self._count)
-                self._applied = self._count
+        self._count = None
+        if self._tuning is not None:
+            if _alone():
+                self._count = self._next_count()
+                if self._count != self._applied:
+                    for library in _blas().lib_controllers:
+                        library.set_num_threads(self._count)
+                    self._applied = self._count
+            else:  # a thread has started: it must find the counts it would have
+                self._tuning.close()
+                self._tuning = None
         self._start = time.perf_counter()
         return self
 
     def __exit__(self, exc_type, *exc_info):
-        if not self.candidates:
+        if self._count is None:
             return
         if exc_type is not None:  # not timed: a probe batch is run again
             if self._count in self._times:
@@ -134,11 +188,13 @@ class BlasThreads:
                 self._reference = means[self.chosen]
                 self._times, self._recent = {}, []
                 self._until_probe = self.period
-        elif self.chosen > 1:
+            return
+        self._until_probe -= seconds
+        if self.chosen > 1:
             self._recent.append(seconds)
             if len(self._recent) == self.window:
                 if statistics.fmean(self._recent) > self.slowdown * self._reference:
-                    self._until_probe = 0
+                    self._until_probe = 0.0
                 self._recent = []
 
     def _clear_winner(self):
@@ -156,10 +212,10 @@ class BlasThreads:
     def _next_count(self):
         if self._plan:
             return self._plan.pop()
-        if self._until_probe:
-            self._until_probe -= 1
+        if self._until_probe > 0:
             return self.chosen
         # A new probe, alternating the counts so that both see the same load.
+        self.n_probes += 1
         self._times = {count: [] for count in self.candidates}
         self._plan = list(reversed(self.candidates)) * self.probes
         # One thread first: under load, the batches of the other count are the

@@ -350,9 +350,11 @@ class EpochTrainer:
     The loss of an epoch is the size-weighted mean of the batch objectives
     ``(sum_i w_i L_i + alpha / 2 ||W||^2) / sum_i w_i``, as scikit-learn
     reports it; batches whose weights are all zero carry no data and are
-    skipped. The batches run under the BLAS thread count that
-    :class:`~skmlp._threads.BlasThreads` measures fastest; the caller's count
-    is back in force between epochs. Each epoch first saves a
+    skipped. While the fit's thread is the process's only Python thread, the
+    batches run under the BLAS thread count that
+    :class:`~skmlp._threads.BlasThreads` measures fastest, and the caller's
+    count is back in force between epochs; beside other threads, under the
+    caller's count. Each epoch first saves a
     :class:`Checkpoint`; an epoch that fails is rolled back to it before the
     exception propagates, and :meth:`rollback` does the same for the caller.
 
