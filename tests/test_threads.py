@@ -166,6 +166,34 @@ def test_a_slowdown_starts_a_new_probe_within_a_window(monkeypatch):
     assert threads.n_probes == 2
 
 
+def test_with_one_thread_chosen_a_speed_up_starts_a_new_probe(monkeypatch):
+    """A burst of load during the probe chose one thread; once it has gone,
+    the one-thread batches speed up and the choice follows within a window."""
+    machine = Machine(monkeypatch)
+    machine.ms = {1: 6.0, 2: 9.0}
+    threads = BlasThreads(probes=3, window=4, slowdown=1.3)
+    with threads.epoch():
+        machine.run(threads, 6)
+        assert threads.chosen == 1
+        machine.ms = {1: 3.0, 2: 2.0}
+        counts = machine.run(threads, 4 + 6 + 5)
+    assert counts[:4] == [1] * 4  # the window that sees the speed-up
+    assert sorted(counts[4:10]) == [1, 1, 1, 2, 2, 2]
+    assert counts[10:] == [2] * 5
+    assert threads.n_probes == 2
+
+
+def test_with_one_thread_chosen_a_small_speed_up_keeps_the_choice(monkeypatch):
+    machine = Machine(monkeypatch)
+    machine.ms = {1: 6.0, 2: 9.0}
+    threads = BlasThreads(probes=3, window=4, slowdown=1.3)
+    with threads.epoch():
+        machine.run(threads, 6)
+        machine.ms = {1: 5.0, 2: 2.0}
+        assert machine.run(threads, 20) == [1] * 20
+    assert threads.n_probes == 1
+
+
 def test_a_slowdown_below_the_threshold_keeps_the_choice(monkeypatch):
     machine = Machine(monkeypatch)
     machine.ms = {1: 3.0, 2: 2.0}
