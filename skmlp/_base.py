@@ -21,7 +21,7 @@ from numbers import Integral, Real
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring
 from sklearn.utils import check_random_state
@@ -183,6 +183,48 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
                     f"numbers, not bools. Got {value!r} instead."
                 )
         super()._validate_params()
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X,
+        y,
+        sample_weight=None,
+        *,
+        X_val=None,
+        y_val=None,
+        sample_weight_val=None,
+    ):
+        """Fit the model to the data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data; float32 input trains in float32.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            A classifier's class labels, or a label-indicator matrix for
+            multilabel targets; a regressor's target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights (multiplied by a classifier's
+            ``class_weight``).
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
+                default=None
+            A validation set for early stopping, used instead of holding out
+            ``validation_fraction`` of ``X``; requires ``early_stopping=True``
+            and a stochastic solver. In a Pipeline, pass
+            ``transform_input=["X_val"]`` so that it is transformed like ``X``.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            The targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Sample weights of the validation set.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        validation_set = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight, validation_set=validation_set)
 
     def _check_stochastic_solver(self):
         if self.solver == "lbfgs":

@@ -296,46 +296,6 @@ class FromScratchMLPClassifier(ClassifierMixin, BaseMultilayerPerceptron):
         self.class_weight = class_weight
         self.scoring = scoring
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the model to the data ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data; float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
-            Class labels, or a label-indicator matrix for multilabel targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights (multiplied by the ``class_weight``).
-        X_val : {array-like, sparse matrix} of shape (n_val, n_features), \
-                default=None
-            A validation set for early stopping, used instead of holding out
-            ``validation_fraction`` of ``X``; requires ``early_stopping=True``
-            and a stochastic solver. In a Pipeline, pass
-            ``transform_input=["X_val"]`` so that it is transformed like ``X``.
-        y_val : array-like of shape (n_val,) or (n_val, n_labels), default=None
-            The targets of ``X_val``.
-        sample_weight_val : array-like of shape (n_val,), default=None
-            Sample weights of the validation set.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        validation_set = (X_val, y_val, sample_weight_val)
-        return self._fit(X, y, sample_weight, validation_set=validation_set)
-
     @available_if(lambda est: est._check_stochastic_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

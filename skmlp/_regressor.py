@@ -32,81 +32,57 @@ class FromScratchMLPRegressor(RegressorMixin, BaseMultilayerPerceptron):
     loss : {'squared_error', 'poisson'}, default='squared_error'
         Half the squared error of an identity output, or half the Poisson
         deviance of an exp output (a log link; needs ``y >= 0``).
-
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
-
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
         Activation function of the hidden layers.
-
     solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
         Full-batch L-BFGS, mini-batch SGD with momentum, or Adam.
-
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weights, divided by the sum of the
         sample weights of the batch.
-
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; 'auto' means ``min(200, n_samples)``.
-
     learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
             default='constant'
         Learning-rate schedule, as in :class:`~skmlp.FromScratchMLPClassifier`.
-
     learning_rate_init : float, default=0.001
         The initial learning rate.
-
     power_t : float, default=0.5
         Exponent of the 'invscaling' schedule.
-
     max_iter : int, default=200
         Maximum number of epochs (L-BFGS: iterations).
-
     shuffle : bool, default=True
         Whether to shuffle the samples before each epoch.
-
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, the validation split, the shuffles and dropout.
-
     tol : float, default=1e-4
         The improvement of the loss (or validation score) that counts.
-
     verbose : bool, default=False
         Whether to print one line of progress per epoch.
-
     warm_start : bool, default=False
         Whether ``fit`` continues from the previous solution.
-
     momentum : float, default=0.9
         Momentum of ``solver='sgd'``, in [0, 1].
-
     nesterovs_momentum : bool, default=True
         Whether ``solver='sgd'`` uses Nesterov's momentum.
-
     early_stopping : bool, default=False
         Whether ``fit`` holds out ``validation_fraction`` of the data (or takes
         ``X_val``, ``y_val``) and stops when the validation score stops
         improving, keeping the weights of the best epoch.
-
     validation_fraction : float, default=0.1
         The fraction of the training data held out for early stopping.
-
     beta_1, beta_2 : float, default=0.9, 0.999
         Adam's decay rates of the moment estimates, in [0, 1).
-
     epsilon : float, default=1e-8
         Adam's numerical stability constant.
-
     n_iter_no_change : int, default=10
         Number of epochs without improvement by ``tol`` before stopping.
-
     max_fun : int, default=15000
         Maximum number of loss evaluations of ``solver='lbfgs'``.
-
     dropout : float, default=0.0
         Probability of dropping each hidden unit in training (inverted
         dropout), in [0, 1).
-
     scoring : str, callable or None, default=None
         The validation score early stopping maximizes: None for R² (as
         scikit-learn), ``'loss'`` for the negated validation loss, or any
@@ -119,22 +95,16 @@ validation_loss_curve_, best_validation_score_, t_, n_iter_
         The history of training, as in
         :class:`~skmlp.FromScratchMLPClassifier`; each curve has ``n_iter_``
         entries.
-
     coefs_, intercepts_ : list of ndarray
         The weight matrix and bias vector of each layer.
-
     n_features_in_ : int
         Number of features seen during :term:`fit`.
-
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during :term:`fit`, when they are all strings.
-
     n_layers_ : int
         Number of layers, input and output included.
-
     n_outputs_ : int
         Number of outputs (columns of ``y``).
-
     out_activation_ : str
         'identity' (squared error) or 'exp' (Poisson).
 
@@ -216,40 +186,6 @@ validation_loss_curve_, best_validation_score_, t_, n_iter_
         self.max_fun = max_fun
         self.dropout = dropout
         self.scoring = scoring
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(
-        self,
-        X,
-        y,
-        sample_weight=None,
-        *,
-        X_val=None,
-        y_val=None,
-        sample_weight_val=None,
-    ):
-        """Fit the model to the data ``X`` and targets ``y``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data; float32 input trains in float32.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights.
-        X_val, y_val, sample_weight_val : array-like, default=None
-            A validation set for early stopping, instead of a held-out
-            ``validation_fraction`` of ``X``; needs ``early_stopping=True``
-            and a stochastic solver.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        validation_set = (X_val, y_val, sample_weight_val)
-        return self._fit(X, y, sample_weight, validation_set=validation_set)
 
     @available_if(lambda est: est._check_stochastic_solver())
     @_fit_context(prefer_skip_nested_validation=True)
