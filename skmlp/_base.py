@@ -302,19 +302,25 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         if inputs.validation is not None:
             self._check_X_val(inputs, network)
         settings = dict(out_activation=inputs.target.out_activation, kernels=kernels)
-        if self.solver == "lbfgs":
-            settings.update(n_rows=train.X.shape[0], dropout=0.0)
-            trainer = Objective(*network, **self._objective_settings(**settings))
-            epochs = None
-        else:
-            trainer, epochs = self._start_epochs(
-                network,
-                train,
-                random_state,
-                settings,
-                samples_seen=self._history.t if continues else 0,
-                incremental=incremental,
-            )
+        try:
+            if self.solver == "lbfgs":
+                settings.update(n_rows=train.X.shape[0], dropout=0.0)
+                trainer = Objective(*network, **self._objective_settings(**settings))
+                epochs = None
+            else:
+                trainer, epochs = self._start_epochs(
+                    network,
+                    train,
+                    random_state,
+                    settings,
+                    samples_seen=self._history.t if continues else 0,
+                    incremental=incremental,
+                )
+        except MemoryError as exc:
+            raise ValueError(
+                "The training buffers of a batch cannot be allocated "
+                f"({exc}); use a smaller batch_size or hidden_layer_sizes."
+            ) from exc
         return _Run(
             inputs, network, train, validation, trainer, epochs, scorer, not continues
         )

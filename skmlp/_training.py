@@ -49,6 +49,7 @@ class Plateau:
         self.tol = tol
         self.best = best
         self.count = 0
+        self._unset = best == -np.inf  # no value seen yet
 
     def update(self, value):
         """Record ``value``; return True if it is a new best.
@@ -57,7 +58,8 @@ class Plateau:
         whose score is -inf still has weights to keep.
         """
         self.count = self.count + 1 if value < self.best + self.tol else 0
-        improved = value > self.best or self.best == -np.inf
+        improved = value > self.best or self._unset
+        self._unset = False
         if improved:
             self.best = value
         return improved

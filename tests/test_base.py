@@ -1,0 +1,209 @@
+"""The training call that both estimators share (``_base.py``).
+
+Each test pins a defect of the list in issue 19 (bugs 1 to 5 and 8) for the
+classifier and the regressor; each failed on the tree before that issue. The
+generated suites (test_stateful.py, test_fuzz.py) cover these paths among
+all the others; here each one is named.
+"""
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import skmlp._training
+from skmlp import FromScratchMLPClassifier, FromScratchMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+
+
+@pytest.fixture(params=["classifier", "regressor"])
+def problem(request):
+    """An estimator class and its data: iris for the classifier, diabetes
+    (standardized) for the regressor."""
+    if request.param == "classifier":
+        return FromScratchMLPClassifier, *request.getfixturevalue("iris")
+    return FromScratchMLPRegressor, *request.getfixturevalue("diabetes")
+
+
+def float_limit(X):
+    """Finite X of +-max float: training through ReLU units diverges on it."""
+    return np.where(X >= 0, 1.0, -1.0) * np.finfo(np.float64).max
+
+
+def first_call_interrupted(monkeypatch, function):
+    """Make the first call of ``skmlp._training.<function>`` raise Ctrl-C."""
+    original = getattr(skmlp._training, function)
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(None)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(skmlp._training, function, interrupted)
+
+
+# Bug 1: partial_fit negated best_loss_ = None.
+
+
+def test_partial_fit_continues_a_fit_with_early_stopping(problem):
+    Estimator, X, y = problem
+    model = Estimator(early_stopping=True, **SMALL).fit(X, y)
+    model.partial_fit(X, y)
+    assert model.n_iter_ == len(model.loss_curve_) == SMALL["max_iter"] + 1
+    assert model.validation_scores_ is None
+    assert model.best_validation_score_ is None
+    assert model.best_loss_ == min(model.loss_curve_)
+
+
+def test_partial_fit_continues_an_lbfgs_fit_interrupted_at_once(problem, monkeypatch):
+    Estimator, X, y = problem
+    first_call_interrupted(monkeypatch, "backward")
+    with pytest.warns(UserWarning, match="interrupted"):
+        model = Estimator(solver="lbfgs", **SMALL).fit(X, y)
+    assert model.n_iter_ == 0 and model.best_loss_ is None
+    model.set_params(solver="adam").partial_fit(X, y)
+    assert model.n_iter_ == 1 and model.best_loss_ == model.loss_curve_[0]
+
+
+# Bug 2: with no epoch improving the validation score, the weights were
+# np.empty_like's.
+
+
+def nan_score(estimator, X, y, sample_weight=None):
+    return math.nan
+
+
+def minus_infinity(estimator, X, y, sample_weight=None):
+    return -math.inf
+
+
+def test_a_validation_score_of_nan_fails_the_call_and_changes_nothing(problem):
+    Estimator, X, y = problem
+    model = Estimator(early_stopping=True, scoring=nan_score, **SMALL)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match="validation score of epoch 1 is NaN"):
+        model.fit(X, y, X_val=X, y_val=y)
+    assert pickle.dumps(model) == before
+
+
+def test_scores_of_minus_infinity_keep_the_first_epoch(problem):
+    """No epoch improves on the first: the model is the first epoch's."""
+    Estimator, X, y = problem
+    params = dict(SMALL, early_stopping=True, scoring=minus_infinity)
+    model = Estimator(**params).fit(X, y, X_val=X, y_val=y)
+    first = Estimator(**{**params, "max_iter": 1}).fit(X, y, X_val=X, y_val=y)
+    assert model.n_iter_ == SMALL["max_iter"]
+    for W, W_first in zip(model.coefs_ + model.intercepts_, first.coefs_):
+        np.testing.assert_array_equal(W, W_first)
+
+
+# Bug 3: a failed partial_fit after new betas left Adam's moments zeroed.
+
+
+def test_a_failed_partial_fit_gives_adam_its_moments_back(problem):
+    Estimator, X, y = problem
+    model = Estimator(**SMALL).fit(X, y)
+    model.partial_fit(X, y)
+    moments = [m.copy() for m in model._optimizer.ms + model._optimizer.vs]
+    model.set_params(beta_1=0.5, beta_2=0.9)
+    before = pickle.dumps(model)
+    with pytest.raises(ValueError, match="Training diverged"):
+        model.partial_fit(float_limit(X), y)
+    assert pickle.dumps(model) == before
+    for moment, kept in zip(model._optimizer.ms + model._optimizer.vs, moments):
+        np.testing.assert_array_equal(moment, kept)
+    assert moments[0].any()
+
+
+# Bug 4: a fit that failed after the network was set left a "fitted" model.
+
+
+def bogus_kernels(monkeypatch):
+    monkeypatch.setenv("SKMLP_KERNELS", "bogus")
+    return {}, "SKMLP_KERNELS='bogus' is not a kernel set"
+
+
+def unknown_scorer(monkeypatch):
+    params = dict(early_stopping=True, scoring="no_such_scorer")
+    return params, "'scoring' parameter .* Got 'no_such_scorer'"
+
+
+def buffers_out_of_memory(monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate")
+
+    monkeypatch.setattr(skmlp._training, "Workspace", no_memory)
+    return {}, "training buffers of a batch cannot be allocated"
+
+
+@pytest.mark.parametrize(
+    "cause", [bogus_kernels, unknown_scorer, buffers_out_of_memory]
+)
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_a_fit_that_fails_before_training_leaves_the_model_unfitted(
+    problem, monkeypatch, cause, solver
+):
+    Estimator, X, y = problem
+    params, match = cause(monkeypatch)
+    model = Estimator(solver=solver, **SMALL, **params)
+    with pytest.raises(ValueError, match=match):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_") and not hasattr(model, "n_iter_")
+
+
+# Bug 5: each partial_fit call of a seeded model drew the same dropout masks.
+
+
+def test_each_partial_fit_call_draws_new_dropout_masks(problem, monkeypatch):
+    Estimator, X, y = problem
+    draw, masks = skmlp._training._draw_dropout_masks, []
+
+    def recorded(batch_masks, dropout, rng):
+        draw(batch_masks, dropout, rng)
+        masks.append(batch_masks[0].copy())
+
+    monkeypatch.setattr(skmlp._training, "_draw_dropout_masks", recorded)
+    model = Estimator(dropout=0.5, batch_size=len(X), shuffle=False, **SMALL)
+    model.fit(X, y).partial_fit(X, y)
+    model.partial_fit(X, y)
+    assert not np.array_equal(masks[-1], masks[-2])
+    assert not np.array_equal(masks[-2], masks[-3])
+
+
+# Bug 8: validation outputs that overflowed while training were reported as
+# features to scale.
+
+
+def test_validation_outputs_that_overflow_while_training_are_divergence(
+    problem, monkeypatch
+):
+    """Training's own check is switched off, and one batch of SGD with a huge
+    rate takes the weights past what X_val's outputs hold, though X_val
+    itself is fine for the network as it starts."""
+    Estimator, X, y = problem
+    monkeypatch.setattr(
+        skmlp._training.Objective, "outputs_are_bounded_on", lambda self, X: True
+    )
+    model = Estimator(
+        solver="sgd",
+        learning_rate_init=1e300,
+        momentum=0.0,
+        early_stopping=True,
+        batch_size=len(X),
+        **SMALL,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError) as error:
+            model.fit(X, y, X_val=X, y_val=y)
+    message = str(error.value)
+    assert "Training diverged: the network's outputs on the validation set" in message
+    assert "X_val is too large" not in message
+    assert not hasattr(model, "coefs_")
