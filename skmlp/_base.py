@@ -691,10 +691,14 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
         if math.isnan(score):
             raise ValueError(
                 f"The validation score of epoch {self._history.n_iter + 1} is NaN "
-                f"(scoring={self.scoring!r}): early stopping needs a number to "
+                f"(scoring={self._scoring_name()}): early stopping needs a number to "
                 "compare. Use a scorer that returns one on the validation set."
             )
         return score, loss
+
+    def _scoring_name(self):
+        """``scoring`` as messages show it: a function by its name."""
+        return getattr(self.scoring, "__qualname__", None) or repr(self.scoring)
 
     def _scorer_score(self, scorer, validation):
         """``scorer`` on the validation samples, with their weights, as a float."""
@@ -714,8 +718,8 @@ class BaseMultilayerPerceptron(CallbackSupportMixin, BaseEstimator):
             return float(score)
         except (TypeError, ValueError) as exc:
             raise TypeError(
-                f"scoring={self.scoring!r} returned {score!r}: a scorer must return "
-                "a number."
+                f"scoring={self._scoring_name()} returned {score!r}: a scorer must "
+                "return a number."
             ) from exc
 
     def _epoch_ends(self, plateau, callbacks, incremental):

@@ -207,3 +207,111 @@ def test_validation_outputs_that_overflow_while_training_are_divergence(
     assert "Training diverged: the network's outputs on the validation set" in message
     assert "X_val is too large" not in message
     assert not hasattr(model, "coefs_")
+
+
+# What a user reads: the whole text of each message of the training call.
+
+
+def test_an_interrupt_warns_that_the_model_keeps_its_last_epoch(problem, monkeypatch):
+    Estimator, X, y = problem
+    first_call_interrupted(monkeypatch, "backward")
+    with pytest.warns(UserWarning) as record:
+        Estimator(**SMALL).fit(X, y)
+    assert [str(warning.message) for warning in record] == [
+        "Training interrupted by user; the model keeps the weights of its last "
+        "completed epoch."
+    ]
+
+
+@pytest.mark.parametrize(
+    "params, make_X, advice",
+    [
+        (
+            dict(solver="sgd", alpha=1e308),
+            lambda X: X,
+            "alpha=1e+308 is too large: the L2 penalty swamps the data loss. Use a "
+            "smaller alpha.",
+        ),
+        (
+            dict(solver="lbfgs"),
+            float_limit,
+            "Scale the features X, e.g. with sklearn.preprocessing.StandardScaler, "
+            "or increase alpha.",
+        ),
+        (
+            dict(solver="adam"),
+            float_limit,
+            "Use a smaller learning_rate_init (now 0.001) or scale the features X, "
+            "e.g. with sklearn.preprocessing.StandardScaler.",
+        ),
+    ],
+    ids=["alpha", "lbfgs", "stochastic"],
+)
+def test_divergence_names_its_cause_and_what_to_do(problem, params, make_X, advice):
+    Estimator, X, y = problem
+    with pytest.raises(ValueError) as error:
+        Estimator(**{**SMALL, **params}).fit(make_X(X), y)
+    step = "iteration" if params["solver"] == "lbfgs" else "epoch"
+    assert str(error.value).startswith("Training diverged: ")
+    assert str(error.value).endswith(
+        f"during {step} 1. The call is undone: the model is as it was before it. "
+        + advice
+    )
+
+
+def test_messages_of_validation_scores(problem):
+    Estimator, X, y = problem
+    model = Estimator(early_stopping=True, scoring=nan_score, **SMALL)
+    with pytest.raises(ValueError) as error:
+        model.fit(X, y, X_val=X, y_val=y)
+    assert str(error.value) == (
+        "The validation score of epoch 1 is NaN (scoring=nan_score): early "
+        "stopping needs a number to compare. Use a scorer that returns one on the "
+        "validation set."
+    )
+    model.set_params(scoring=lambda estimator, X, y: "good")
+    with pytest.raises(TypeError) as error:
+        model.fit(X, y, X_val=X, y_val=y)
+    assert str(error.value).endswith(" returned 'good': a scorer must return a number.")
+
+
+def test_partial_fit_of_lbfgs_is_absent_and_says_why(problem):
+    Estimator = problem[0]
+    with pytest.raises(AttributeError) as error:
+        _ = Estimator(solver="lbfgs").partial_fit
+    assert str(error.value.__cause__) == (
+        "partial_fit is only available for stochastic optimizers. lbfgs is not "
+        "stochastic."
+    )
+
+
+def test_an_X_val_whose_loss_overflows_at_the_start_is_too_large(diabetes):
+    """Its outputs are finite, their squared error is not: said before
+    training, without a RuntimeWarning."""
+    X, y = diabetes
+    X_val = X.copy()
+    X_val[0] = 1e300
+    model = FromScratchMLPRegressor(early_stopping=True, activation="identity", **SMALL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError) as error:
+            model.fit(X, y, X_val=X_val, y_val=y)
+    assert str(error.value) == (
+        "X_val is too large for this network: its loss overflows float64. Scale "
+        "the features, e.g. with sklearn.preprocessing.StandardScaler."
+    )
+
+
+def test_validation_losses_that_overflow_while_training_are_divergence(diabetes):
+    """Finite predictions whose squared error overflows: the weights of a
+    fitted model scaled up, then scored as training would."""
+    X, y = diabetes
+    model = FromScratchMLPRegressor(activation="identity", **SMALL).fit(X, y)
+    model.coefs_[-1] *= 1e170 / np.abs(model.predict(X)).max()
+    assert np.isfinite(model.predict(X)).all()
+    validation = skmlp._validation.Samples(X, y, y[:, None], None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(skmlp._training.DivergenceError) as error:
+            model._score_validation(validation, None)
+    assert str(error.value) == "the loss on the validation set overflows"
