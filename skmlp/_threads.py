@@ -106,6 +106,11 @@ class BlasThreads:
         start a new probe.
     window : int, default=16
         Batches whose mean is compared with the probe's.
+    shortest : float, default=5e-4
+        Seconds: a probe whose first batch, on one thread, is shorter ends
+        there and keeps one thread (tabular (64, 64) batches of 200 rows take
+        0.2 ms, and a loaded machine slowed their fits 1.5x-1.6x, mostly for
+        the probe's batch on two threads; MNIST's take 1.6 ms).
 
     Attributes
     ----------
@@ -118,9 +123,10 @@ class BlasThreads:
         Probes started so far.
     """
 
-    def __init__(self, probes=3, period=1.0, slowdown=1.3, window=16):
+    def __init__(self, probes=3, period=1.0, slowdown=1.3, window=16, shortest=5e-4):
         self.probes, self.period = probes, period
         self.slowdown, self.window = slowdown, window
+        self.shortest = shortest
         self.candidates = ()
         self.chosen = None
         self.n_probes = 0
@@ -185,10 +191,10 @@ class BlasThreads:
         seconds = time.perf_counter() - self._start
         if self._count in self._times:  # a probe batch
             self._times[self._count].append(seconds)
-            if self._clear_winner():
+            if self._clear_winner() or self._too_short():
                 self._plan = []
             if not self._plan:
-                means = {c: statistics.fmean(t) for c, t in self._times.items()}
+                means = {c: statistics.fmean(t) for c, t in self._times.items() if t}
                 self.chosen = min(means, key=means.get)
                 self._reference = means[self.chosen]
                 self._fastest = min(self._times[self.chosen])
@@ -206,6 +212,13 @@ class BlasThreads:
             if moved:
                 self._until_probe = 0.0
             self._recent = []
+
+    def _too_short(self):
+        """Whether the probe's first batch, on one thread, took less than
+        ``shortest``: a second thread could save half of it at most, less
+        than waking it costs when another process has the cores (OpenBLAS's
+        worker then spins for 0.1 s)."""
+        return len(self._times[1]) == 1 and self._times[1][0] < self.shortest
 
     def _clear_winner(self):
         """Whether a count is twice as fast as the others in every batch so

@@ -183,6 +183,21 @@ def test_with_one_thread_chosen_a_speed_up_starts_a_new_probe(monkeypatch):
     assert threads.n_probes == 2
 
 
+def test_a_probe_whose_first_batch_is_short_keeps_one_thread(monkeypatch):
+    """A second thread cannot save what waking it costs under load."""
+    machine = Machine(monkeypatch)
+    machine.ms = {1: 0.4, 2: 0.3}
+    threads = BlasThreads(probes=3)
+    with threads.epoch():
+        assert machine.run(threads, 10) == [1] * 10
+    assert threads.chosen == 1 and threads.n_probes == 1
+    machine.ms = {1: 0.6, 2: 0.3}
+    other = BlasThreads(probes=3)
+    with other.epoch():
+        machine.run(other, 6)
+    assert other.chosen == 2
+
+
 def test_with_one_thread_chosen_a_small_speed_up_keeps_the_choice(monkeypatch):
     machine = Machine(monkeypatch)
     machine.ms = {1: 6.0, 2: 9.0}
