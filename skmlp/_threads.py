@@ -130,14 +130,13 @@ class BlasThreads:
         self.candidates = ()
         self.chosen = None
         self.n_probes = 0
-        self._plan = []  # the counts of the probe batches still to run
-        self._times = {}  # count -> seconds of its probe batches
-        self._until_probe = 0.0  # seconds of tuned batches until the next probe
-        self._recent = []  # seconds of the batches since the last check
-        self._reference = 0.0  # the chosen count's mean probe batch
-        self._fastest = 0.0  # and its fastest
         self._tuning = None  # while tuning: what restores the counts found
-        self._applied = self._count = self._start = None
+        # Set by the first tuned epoch: _plan, the counts of the probe batches
+        # still to run; _until_probe, seconds of tuned batches until the next
+        # probe; _applied, the count set. By each probe: _times, count ->
+        # seconds of its probe batches. When it ends: _reference and _fastest,
+        # the chosen count's mean and fastest probe batch; _recent, seconds of
+        # the batches since the last check. By each batch: _count and _start.
 
     @contextlib.contextmanager
     def epoch(self):
@@ -192,7 +191,7 @@ class BlasThreads:
         if self._count in self._times:  # a probe batch
             self._times[self._count].append(seconds)
             if self._clear_winner() or self._too_short():
-                self._plan = []
+                self._plan.clear()
             if not self._plan:
                 means = {c: statistics.fmean(t) for c, t in self._times.items() if t}
                 self.chosen = min(means, key=means.get)

@@ -7,12 +7,19 @@ all the others; here each one is named.
 """
 
 import math
+import os
 import pickle
+import re
+import time
 import warnings
 
 import numpy as np
 import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import make_scorer
+from sklearn.utils import get_tags
 
+import skmlp
 import skmlp._training
 from skmlp import FromScratchMLPClassifier, FromScratchMLPRegressor
 
@@ -132,7 +139,11 @@ def bogus_kernels(monkeypatch):
 
 def unknown_scorer(monkeypatch):
     params = dict(early_stopping=True, scoring="no_such_scorer")
-    return params, "'scoring' parameter .* Got 'no_such_scorer'"
+    return params, (
+        r"^The 'scoring' parameter of FromScratchMLP(Classifier|Regressor) must be "
+        r"None, 'loss', a callable or a name in "
+        r"sklearn\.metrics\.get_scorer_names\(\)\. Got 'no_such_scorer' instead\.$"
+    )
 
 
 def buffers_out_of_memory(monkeypatch):
@@ -140,7 +151,10 @@ def buffers_out_of_memory(monkeypatch):
         raise MemoryError("Unable to allocate")
 
     monkeypatch.setattr(skmlp._training, "Workspace", no_memory)
-    return {}, "training buffers of a batch cannot be allocated"
+    return {}, (
+        r"^The training buffers of a batch cannot be allocated \(Unable to "
+        r"allocate\); use a smaller batch_size or hidden_layer_sizes\.$"
+    )
 
 
 @pytest.mark.parametrize(
@@ -315,3 +329,146 @@ def test_validation_losses_that_overflow_while_training_are_divergence(diabetes)
         with pytest.raises(skmlp._training.DivergenceError) as error:
             model._score_validation(validation, None)
     assert str(error.value) == "the loss on the validation set overflows"
+
+
+def test_verbose_prints_each_epoch_and_each_plateau(problem, capsys):
+    """With a tolerance no epoch meets, every other epoch is a plateau: the
+    rate is cut until it is too small, then training stops. The times printed
+    are each epoch's, within the call's."""
+    Estimator, X, y = problem
+    for early_stopping in (True, False):
+        model = Estimator(
+            **{**SMALL, "max_iter": 50},
+            solver="sgd",
+            learning_rate="adaptive",
+            early_stopping=early_stopping,
+            n_iter_no_change=1,
+            tol=1e9,
+            verbose=True,
+        )
+        started = time.perf_counter()
+        model.fit(X, y)
+        elapsed = time.perf_counter() - started
+        printed = capsys.readouterr().out.splitlines()
+        times = [float(t) for line in printed for t in re.findall(r" \((.*)s\)$", line)]
+        assert all(0 <= t <= elapsed for t in times)
+        epochs = [re.sub(r" \(.*s\)$", "", line) for line in printed]
+        what = "Validation score" if early_stopping else "Training loss"
+        expected, rate = [], model.learning_rate_init
+        for epoch, loss in enumerate(model.loss_curve_, start=1):
+            line = f"Iteration {epoch}, loss = {loss:.8f}"
+            if early_stopping:
+                line += (
+                    f", validation loss = {model.validation_loss_curve_[epoch - 1]:.8f}"
+                    f", validation score = {model.validation_scores_[epoch - 1]:.6f}"
+                )
+            expected.append(line)
+            if epoch % 2 and epoch > 1:  # scikit-learn's rule: stop at 1e-6
+                action = "Stopping."
+                if rate > 1e-6:
+                    rate /= 5
+                    action = f"Setting learning rate to {rate:f}."
+                expected.append(
+                    f"{what} did not improve more than tol={model.tol:f} for 1 "
+                    f"consecutive epochs. {action}"
+                )
+        assert epochs == expected
+        assert len(times) == model.n_iter_ == 13
+
+
+def test_verbose_lbfgs_prints_each_iteration(problem, capsys):
+    Estimator, X, y = problem
+    model = Estimator(solver="lbfgs", verbose=True, **SMALL).fit(X, y)
+    assert capsys.readouterr().out.splitlines() == [
+        f"Iteration {i}, loss = {loss:.8f}"
+        for i, loss in enumerate(model.loss_curve_, start=1)
+    ]
+
+
+def all_warnings(call, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        call(*args, **kwargs)
+    return record
+
+
+def test_warnings_name_the_limit_reached(problem):
+    Estimator, X, y = problem
+    (warning,) = all_warnings(Estimator(solver="lbfgs", **SMALL).fit, X, y)
+    assert str(warning.message) == (
+        "lbfgs failed to converge after 5 iterations: STOP: TOTAL NO. OF "
+        "ITERATIONS REACHED LIMIT. Increase max_iter (or max_fun), or scale the "
+        "data, e.g. with sklearn.preprocessing.StandardScaler."
+    )
+    (warning,) = all_warnings(Estimator(**SMALL).fit, X, y)
+    assert str(warning.message) == (
+        "Stochastic Optimizer: Maximum iterations (5) reached and the "
+        "optimization hasn't converged yet."
+    )
+    model = Estimator(batch_size=len(X), **SMALL)
+    assert [w.category for w in all_warnings(model.fit, X, y)] == [ConvergenceWarning]
+    model.set_params(batch_size=len(X) + 1)
+    warning = all_warnings(model.fit, X, y)[0]
+    assert str(warning.message) == (
+        f"Got batch_size={len(X) + 1} larger than the {len(X)} training samples; "
+        "it is clipped to the number of samples."
+    )
+
+
+@pytest.mark.skipif(
+    "MUTANT_UNDER_TEST" in os.environ, reason="mutmut's trampolines add frames"
+)
+def test_warnings_point_at_the_caller(problem):
+    Estimator, X, y = problem
+    for params in [{}, {"batch_size": len(X) + 1}]:
+        record = all_warnings(Estimator(**SMALL, **params).fit, X, y)
+        assert [warning.filename for warning in record] == [__file__] * (
+            1 + len(params)
+        )
+
+
+def test_a_pickle_without_a_version_warns_that_it_is_unknown(problem):
+    Estimator, X, y = problem
+    state = Estimator(**SMALL).fit(X, y).__getstate__()
+    del state["_skmlp_version"]
+    (warning,) = all_warnings(Estimator().__setstate__, state)
+    assert warning.category is skmlp.SkmlpVersionWarning
+    assert str(warning.message) == (
+        f"Trying to unpickle {Estimator.__name__} from skmlp version unknown "
+        f"(before 0.1.0) when using version {skmlp.__version__}. This might lead "
+        "to breaking code or invalid results. Use at your own risk."
+    )
+
+
+def test_a_scorer_without_a_name_is_shown_by_its_repr(problem):
+    Estimator, X, y = problem
+    scorer = make_scorer(lambda y_true, y_pred: math.nan)
+    model = Estimator(early_stopping=True, scoring=scorer, **SMALL)
+    with pytest.raises(ValueError, match=re.escape(f"(scoring={scorer!r})")):
+        model.fit(X, y)
+
+
+def later_epochs_fail(estimator, X, y, sample_weight=None):
+    """A scorer that fails from the second epoch of a warm fit on."""
+    if estimator.n_iter_ >= 1:
+        raise RuntimeError("scorer failed")
+    return 0.0
+
+
+def test_a_warm_fit_failing_after_an_epoch_leaves_the_model_as_it_was(problem):
+    Estimator, X, y = problem
+    model = Estimator(warm_start=True, early_stopping=True, **SMALL).fit(X, y)
+    model.set_params(scoring=later_epochs_fail)
+    before = pickle.dumps(model)
+    with pytest.raises(RuntimeError, match="scorer failed"):
+        model.fit(X, y)
+    assert pickle.dumps(model) == before
+
+
+def test_network_attributes(problem):
+    Estimator, X, y = problem
+    Y = np.column_stack([y, y]) if Estimator is FromScratchMLPRegressor else y
+    model = Estimator(hidden_layer_sizes=(4, 3), max_iter=2).fit(X, Y)
+    assert model.n_layers_ == 4
+    assert model.n_outputs_ == (2 if Estimator is FromScratchMLPRegressor else 3)
+    assert get_tags(model).input_tags.sparse

@@ -11,6 +11,9 @@ once must not probe.
 """
 
 import contextlib
+import re
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -79,6 +82,17 @@ class Machine:
                 self.now += self.ms[count] / 1000
             counts.append(count)
         return counts
+
+
+def test_a_new_tuner_has_the_documented_defaults_and_has_chosen_nothing():
+    threads = BlasThreads()
+    documented = re.findall(
+        r"^    (\w+) : \w+, default=(\S+)$", BlasThreads.__doc__, re.M
+    )
+    assert {name: getattr(threads, name) for name, _ in documented} == {
+        name: float(value) for name, value in documented
+    }
+    assert (threads.candidates, threads.chosen, threads.n_probes) == ((), None, 0)
 
 
 def test_the_faster_count_is_chosen_after_a_probe(monkeypatch):
@@ -277,13 +291,13 @@ def test_a_lowered_limit_starts_over_with_the_new_candidates(monkeypatch):
 
 def test_a_failed_batch_is_not_timed(monkeypatch):
     machine = Machine(monkeypatch)
-    machine.ms = {1: 3.0, 2: 2.0}
+    machine.ms = {1: 2.0, 2: 3.0}
     threads = BlasThreads(probes=1)
     with threads.epoch():
         with pytest.raises(FloatingPointError), threads.batch():
             raise FloatingPointError
-        assert machine.run(threads, 2)  # the probe is still waiting for both
-        assert threads.chosen == 2
+        assert machine.run(threads, 2) == [1, 2]  # the failed count runs again
+        assert threads.chosen == 1
 
 
 def test_beside_another_thread_an_epoch_sets_nothing(monkeypatch):
@@ -323,6 +337,18 @@ def test_a_thread_that_starts_during_an_epoch_ends_its_tuning(monkeypatch):
 
 
 # Real fits, real threads, the real BLAS libraries.
+
+
+def test_a_thread_is_alone_until_it_starts_another():
+    """In a fresh process: the test runner's own threads would count here."""
+    script = (
+        "import threading; from skmlp._threads import _alone; "
+        "assert _alone(); stop = threading.Event(); "
+        "threading.Thread(target=stop.wait).start(); "
+        "assert not _alone(); stop.set()"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+
 
 FIT = dict(hidden_layer_sizes=(16,), batch_size=20, max_iter=4, random_state=0)
 

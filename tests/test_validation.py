@@ -15,7 +15,7 @@ from numpy.testing import assert_array_equal
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
-from skmlp import FromScratchMLPClassifier
+from skmlp import FromScratchMLPClassifier, FromScratchMLPRegressor
 from skmlp._targets import Binary, Multiclass, Multilabel
 from skmlp._validation import (
     MIN_VALIDATION_SAMPLES,
@@ -288,6 +288,19 @@ def test_checked_logits_name_what_is_wrong(X, match):
     coefs, intercepts = [np.array([[10.0]])], [np.array([0.0])]
     with pytest.raises(ValueError, match=match):
         checked_logits(np.array(X), coefs, intercepts, "relu", "identity")
+
+
+@pytest.mark.parametrize(
+    "Estimator", [FromScratchMLPClassifier, FromScratchMLPRegressor]
+)
+def test_a_missing_target_is_named(iris, Estimator):
+    X, _ = iris
+    with pytest.raises(ValueError) as error:
+        Estimator(**SMALL).fit(X, None)
+    assert str(error.value) == (
+        f"This {Estimator.__name__} estimator requires y to be passed, but the "
+        "target y is None."
+    )
 
 
 @pytest.mark.skipif(
