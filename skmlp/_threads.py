@@ -62,12 +62,13 @@ class BlasThreads:
     While tuning, the candidates are one thread and the count in force when
     the epoch starts, so a limit set by the user (``threadpoolctl``, or
     ``OPENBLAS_NUM_THREADS`` and the like), or by joblib in its workers, is
-    never exceeded. A probe runs ``2 * probes`` batches alternating between
-    the two counts (it ends early when one count's batches take less than
-    half as long as the other's); the one with the lower mean batch time is
-    used from then on. Means, not medians: on a loaded machine most batches
-    with two threads are fast, and the few that wait for a descheduled thread
-    cost more than the others save.
+    never exceeded. A probe runs ``probes`` batches on one thread, then as
+    many on the other count (it ends early when one count's batches take less
+    than half as long as the other's, or when the fastest one-thread batch is
+    too short for a second thread to pay); the one with the lower mean batch
+    time is used from then on. Means, not medians: on a loaded machine most
+    batches with two threads are fast, and the few that wait for a
+    descheduled thread cost more than the others save.
 
     A new probe starts after ``period`` seconds of tuned batches, or as soon
     as the mean of the last ``window`` batches has moved ``slowdown`` times
@@ -107,10 +108,11 @@ class BlasThreads:
     window : int, default=16
         Batches whose mean is compared with the probe's.
     shortest : float, default=5e-4
-        Seconds: a probe whose first batch, on one thread, is shorter ends
-        there and keeps one thread (tabular (64, 64) batches of 200 rows take
-        0.2 ms, and a loaded machine slowed their fits 1.5x-1.6x, mostly for
-        the probe's batch on two threads; MNIST's take 1.6 ms).
+        Seconds: a probe whose fastest one-thread batch is shorter ends with
+        them and keeps one thread (tabular (64, 64) batches of 200 rows take
+        0.2 ms, and a loaded machine slowed their fits 1.6x, for the probe's
+        batches on two threads; MNIST's take 1.6 ms). The fastest, because a
+        fit's first batch is slow, and a loaded machine's batches sometimes.
 
     Attributes
     ----------
@@ -213,11 +215,12 @@ class BlasThreads:
             self._recent = []
 
     def _too_short(self):
-        """Whether the probe's first batch, on one thread, took less than
-        ``shortest``: a second thread could save half of it at most, less
-        than waking it costs when another process has the cores (OpenBLAS's
-        worker then spins for 0.1 s)."""
-        return len(self._times[1]) == 1 and self._times[1][0] < self.shortest
+        """Whether the probe's one-thread batches are done and the fastest
+        took less than ``shortest``: a second thread could save half of it
+        at most, less than waking it costs when another process has the
+        cores (OpenBLAS's worker then spins for 0.1 s)."""
+        ones = self._times[1]
+        return len(ones) == self.probes and min(ones) < self.shortest
 
     def _clear_winner(self):
         """Whether a count is twice as fast as the others in every batch so
@@ -236,10 +239,10 @@ class BlasThreads:
             return self._plan.pop()
         if self._until_probe > 0:
             return self.chosen
-        # A new probe, alternating the counts so that both see the same load.
+        # A new probe. One thread first: its batches can show that a second
+        # thread cannot pay before any runs, and under load the other count's
+        # batches are the slow ones, and the probe can end after one of them.
         self.n_probes += 1
         self._times = {count: [] for count in self.candidates}
-        self._plan = list(reversed(self.candidates)) * self.probes
-        # One thread first: under load, the batches of the other count are the
-        # slow ones, and the probe can end after one of them.
+        self._plan = [c for c in reversed(self.candidates) for _ in range(self.probes)]
         return self._plan.pop()

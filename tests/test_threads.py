@@ -123,7 +123,7 @@ def test_a_probe_ends_early_when_one_count_is_twice_as_fast(monkeypatch):
     threads = BlasThreads(probes=3)
     with threads.epoch():
         counts = machine.run(threads, 10)
-    assert counts == [1, 2, 1] + [1] * 7
+    assert counts == [1, 1, 1, 2] + [1] * 6
 
 
 def test_a_probe_runs_in_full_when_the_counts_are_close(monkeypatch):
@@ -132,7 +132,7 @@ def test_a_probe_runs_in_full_when_the_counts_are_close(monkeypatch):
     threads = BlasThreads(probes=3)
     with threads.epoch():
         counts = machine.run(threads, 10)
-    assert counts == [1, 2] * 3 + [1] * 4
+    assert counts == [1] * 3 + [2] * 3 + [1] * 4
 
 
 def test_a_probe_ends_early_for_either_count(monkeypatch):
@@ -141,7 +141,7 @@ def test_a_probe_ends_early_for_either_count(monkeypatch):
     threads = BlasThreads(probes=3)
     with threads.epoch():
         counts = machine.run(threads, 8)
-    assert counts == [1, 2, 1, 2] + [2] * 4
+    assert counts == [1, 1, 1, 2, 2] + [2] * 3
 
 
 def test_the_counts_are_set_only_when_they_change(monkeypatch):
@@ -150,8 +150,8 @@ def test_the_counts_are_set_only_when_they_change(monkeypatch):
     threads = BlasThreads(probes=3)
     with threads.epoch():
         machine.run(threads, 6 + 20)
-    # the limit at the start, one setting per probe batch, none, the restore
-    assert machine.libraries[0].history == [2, 1, 2, 1, 2, 1, 2, 2]
+    # the limit at the start, one setting per change of count, the restore
+    assert machine.libraries[0].history == [2, 1, 2, 2]
 
 
 def test_with_one_thread_chosen_a_slowdown_starts_no_probe(monkeypatch):
@@ -197,8 +197,9 @@ def test_with_one_thread_chosen_a_speed_up_starts_a_new_probe(monkeypatch):
     assert threads.n_probes == 2
 
 
-def test_a_probe_whose_first_batch_is_short_keeps_one_thread(monkeypatch):
-    """A second thread cannot save what waking it costs under load."""
+def test_a_probe_whose_one_thread_batches_are_short_keeps_one_thread(monkeypatch):
+    """A second thread cannot save what waking it costs under load: the probe
+    ends before any batch runs on it."""
     machine = Machine(monkeypatch)
     machine.ms = {1: 0.4, 2: 0.3}
     threads = BlasThreads(probes=3)
@@ -208,8 +209,21 @@ def test_a_probe_whose_first_batch_is_short_keeps_one_thread(monkeypatch):
     machine.ms = {1: 0.6, 2: 0.3}
     other = BlasThreads(probes=3)
     with other.epoch():
-        machine.run(other, 6)
+        assert machine.run(other, 7) == [1] * 3 + [2] * 4
     assert other.chosen == 2
+
+
+def test_the_fastest_one_thread_batch_decides_whether_they_are_short(monkeypatch):
+    """A fit's first batch is slow (cold caches), and so are some batches of a
+    loaded machine: one short batch is enough."""
+    machine = Machine(monkeypatch)
+    threads = BlasThreads(probes=3)
+    with threads.epoch():
+        machine.ms = {1: 0.6, 2: 0.3}
+        machine.run(threads, 2)
+        machine.ms = {1: 0.4, 2: 0.3}
+        assert machine.run(threads, 5) == [1] * 5
+    assert threads.chosen == 1 and threads.n_probes == 1
 
 
 def test_with_one_thread_chosen_a_small_speed_up_keeps_the_choice(monkeypatch):
@@ -328,7 +342,7 @@ def test_a_thread_that_starts_during_an_epoch_ends_its_tuning(monkeypatch):
     machine.ms = {1: 2.0, 2: 5.0}
     threads = BlasThreads(probes=3)
     with threads.epoch():
-        assert machine.run(threads, 8) == [1, 2, 1] + [1] * 5
+        assert machine.run(threads, 8) == [1, 1, 1, 2] + [1] * 4
         machine.alone = False  # the counts found come back at the next batch
         assert machine.run(threads, 4) == [2] * 4
         machine.alone = True  # and stay until the epoch ends
