@@ -38,13 +38,13 @@ machine. The range over rounds is printed next to it.
 
 With ``--under-load`` only skmlp and scikit-learn run, and each round times
 them twice: first on a quiet machine, then while one CPU-bound process (a
-pure-Python busy loop that the benchmark starts just before and stops just
-after) takes a core, as another user's job would. Which of the two goes first
-alternates every round. It reports each one's median seconds per epoch quiet
-and loaded, the slowdown ``loaded / quiet`` paired by round, and the speed-up
-over scikit-learn paired by round, quiet and under load, then the targets of
-the issue: skmlp slowed down by at most 1.5x, and at least 2.0x faster than
-scikit-learn under load.
+pure-Python busy loop in a new interpreter that the benchmark starts just
+before and stops just after) takes a core, as another user's job would. Which
+of the two goes first alternates every round. It reports each one's median
+seconds per epoch quiet and loaded, the slowdown ``loaded / quiet`` paired by
+round, and the speed-up over scikit-learn paired by round, quiet and under
+load, then the targets of the issue: skmlp slowed down by at most 1.5x, and at
+least 2.0x faster than scikit-learn under load.
 
 Examples::
 
@@ -56,9 +56,10 @@ Examples::
 import argparse
 import contextlib
 import gc
-import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
 import time
 import tracemalloc
 import warnings
@@ -472,17 +473,11 @@ def peak_fit_memory(fit, X, y):
     return peak - baseline
 
 
-def busy_loop(started):
-    """Keep one core busy in pure Python until terminated.
-
-    Parameters
-    ----------
-    started : multiprocessing.Event
-        Set once the loop is about to start.
-    """
-    started.set()
-    while True:
-        pass
+# A new interpreter, not a fork of this one: a forked child shares this
+# process's memory copy-on-write, and the fit that runs first after the fork
+# paid for copying the pages it wrote (tabular's 0.1 s fit ran 1.6x slower),
+# which no other program on the machine would cost it.
+BUSY_LOOP = "print('started', flush=True)\nwhile True:\n    pass"
 
 
 @contextlib.contextmanager
@@ -490,24 +485,25 @@ def cpu_load():
     """One CPU-bound process, running throughout the ``with`` block.
 
     The block starts once the process runs its loop and has run for
-    ``LOAD_SETTLE_SECONDS``; the process is terminated when the block ends,
+    ``LOAD_SETTLE_SECONDS``; the process is killed when the block ends,
     however it ends.
 
     Yields
     ------
     None
     """
-    started = multiprocessing.Event()
-    process = multiprocessing.Process(target=busy_loop, args=(started,), daemon=True)
-    process.start()
+    process = subprocess.Popen(
+        [sys.executable, "-c", BUSY_LOOP], stdout=subprocess.PIPE, text=True
+    )
     try:
-        if not started.wait(timeout=60):
-            raise RuntimeError("the load process did not start within 60 s")
+        if process.stdout.readline() != "started\n":
+            raise RuntimeError("the load process did not start")
         time.sleep(LOAD_SETTLE_SECONDS)
         yield
     finally:
-        process.terminate()
-        process.join()
+        process.kill()
+        process.wait()
+        process.stdout.close()
 
 
 def compare(fits, X, y, X_test, epochs, rounds, flops, targets):
