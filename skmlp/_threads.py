@@ -109,10 +109,11 @@ class BlasThreads:
         Batches whose mean is compared with the probe's.
     shortest : float, default=5e-4
         Seconds: a probe whose fastest one-thread batch is shorter ends with
-        them and keeps one thread (tabular (64, 64) batches of 200 rows take
-        0.2 ms, and a loaded machine slowed their fits 1.6x, for the probe's
-        batches on two threads; MNIST's take 1.6 ms). The fastest, because a
-        fit's first batch is slow, and a loaded machine's batches sometimes.
+        them and keeps one thread, since a second thread would save less than
+        waking it costs beside a busy process (a tabular (64, 64) batch of 200
+        rows takes 0.2 ms on one thread, and took 4-13 ms on two beside one;
+        MNIST's take 1.6 ms). The fastest, because a fit's first batch is
+        cold, and a loaded machine's batches are sometimes slow.
 
     Attributes
     ----------
