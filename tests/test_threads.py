@@ -136,12 +136,14 @@ def test_a_probe_runs_in_full_when_the_counts_are_close(monkeypatch):
 
 
 def test_a_probe_ends_early_for_either_count(monkeypatch):
+    """Here after two batches on two threads: the period before the next probe
+    (two of those batches) starts then."""
     machine = Machine(monkeypatch)
     machine.ms = {1: 6.5, 2: 3.0}
-    threads = BlasThreads(probes=3)
+    threads = BlasThreads(probes=3, period=0.005)
     with threads.epoch():
-        counts = machine.run(threads, 8)
-    assert counts == [1, 1, 1, 2, 2] + [2] * 3
+        counts = machine.run(threads, 9)
+    assert counts == [1, 1, 1, 2, 2] + [2, 2] + [1, 1]
 
 
 def test_the_counts_are_set_only_when_they_change(monkeypatch):
