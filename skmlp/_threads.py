@@ -111,8 +111,8 @@ class BlasThreads:
         Seconds: a probe whose fastest one-thread batch is shorter ends with
         them and keeps one thread, since a second thread would save less than
         waking it costs beside a busy process (a tabular (64, 64) batch of 200
-        rows takes 0.2 ms on one thread, and took 4-13 ms on two beside one;
-        MNIST's take 1.6 ms). The fastest, because a fit's first batch is
+        rows takes 0.2 ms on one thread, and took 4-13 ms on two beside such
+        a process; MNIST's take 1.6 ms). The fastest, because a fit's first batch is
         cold, and a loaded machine's batches are sometimes slow.
 
     Attributes
